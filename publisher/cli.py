@@ -1,0 +1,187 @@
+"""The ``publisher`` command line. Thin commands: parse options, call one function in
+:mod:`publisher.pipeline`, turn errors into exit codes.
+
+Exit codes: 0 success, 1 errors found (bad input, failed output, warnings under
+``--strict``), 2 usage error. Heavy libraries are imported inside the commands, so
+``--help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from pathlib import Path
+from typing import Any, Callable
+
+import click
+
+from . import __version__
+from .errors import PublisherError, display_path
+
+FORMATS = ("html", "pdf", "docx")  # kept in step with publisher.writers.WRITERS (tested)
+
+EPILOG = "Exit codes: 0 success, 1 errors found, 2 usage error."
+
+
+class _StderrHandler(logging.Handler):
+    """Prints log records as plain lines; warnings/errors already carry FILE:LINE."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.levelno >= logging.WARNING:
+            self.count += 1
+        msg = record.getMessage()
+        if record.levelno >= logging.ERROR and ": error: " not in msg:
+            msg = f"error: {msg}"
+        click.echo(msg, err=True)
+
+
+def _setup_logging(verbosity: int) -> None:
+    logger = logging.getLogger("publisher")
+    logger.handlers[:] = [_StderrHandler()]
+    logger.propagate = False
+    logger.setLevel(logging.INFO if verbosity > 0 else logging.WARNING)
+
+
+def _split(values: tuple[str, ...]) -> list[str]:
+    out: list[str] = []
+    for v in values:
+        out += [x.strip() for x in v.split(",") if x.strip()]
+    return out
+
+
+def _fail(exc: Exception) -> None:
+    if isinstance(exc, PublisherError):
+        loc = exc.location
+        text = f"{loc}: error: {exc.message}" if loc else f"error: {exc.message}"
+    else:
+        text = f"error: {exc}"
+    click.echo(text, err=True)
+    sys.exit(1)
+
+
+def run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Call into the pipeline; a user's mistake becomes one line and exit code 1."""
+    try:
+        return func(*args, **kwargs)
+    except PublisherError as exc:
+        _fail(exc)
+    except OSError as exc:
+        where = f"{display_path(exc.filename)}: " if exc.filename else ""
+        click.echo(f"{where}error: {exc.strerror or exc}", err=True)
+        sys.exit(1)
+
+
+def _project(ctx: click.Context) -> Any:
+    from .pipeline import Project
+
+    return Project(Path(ctx.obj["root"]))
+
+
+@click.group(epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="publisher")
+@click.option("-C", "--project", "root", default=".", show_default=True,
+              type=click.Path(file_okay=False, exists=True),
+              help="Project folder holding seeds/, locales/, templates/ and build/.")
+@click.option("-v", "--verbose", count=True, help="Also list every file written.")
+@click.pass_context
+def main(ctx: click.Context, root: str, verbose: int) -> None:
+    """Turn one canonical statement into release-ready DOCX, PDF and HTML in every
+    language the mission publishes in.
+
+    \b
+    Typical week:
+      publisher extract          # statements and templates -> locales/*.pot
+      publisher update           # .pot -> locales/<lang>/LC_MESSAGES/*.po (translators edit these)
+      publisher build            # every statement x language x format -> build/
+    """
+    ctx.obj = {"root": root}
+    _setup_logging(verbose)
+
+
+@main.command(epilog=EPILOG)
+@click.argument("statements", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("-l", "--lang", "langs", multiple=True, metavar="LANGS",
+              help="Only these languages (comma-separated or repeated), e.g. --lang uk,fr.")
+@click.option("-f", "--format", "formats", multiple=True, metavar="FORMATS",
+              help=f"Only these formats: {', '.join(FORMATS)} (comma-separated or repeated).")
+@click.option("--strict", is_flag=True,
+              help="Fail (exit 1, nothing written) if any warning is reported, "
+                   "e.g. a missing or fuzzy translation.")
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False),
+              help="Write outputs here instead of build/.")
+@click.pass_context
+def build(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...],
+          formats: tuple[str, ...], strict: bool, output_dir: str | None) -> None:
+    """Build STATEMENTS (default: every seeds/*.md) in every language and format.
+
+    Outputs are named build/<slug>/<slug>.<lang>.<format>, e.g.
+    build/fsc-pc-92-dprk/fsc-pc-92-dprk.uk.pdf.
+
+    \b
+    Examples:
+      publisher build
+      publisher build seeds/fsc-pc-92-dprk.md --lang uk --format pdf
+      publisher build --strict        # release gate: any untranslated text fails
+    """
+    from .pipeline import BuildOptions, build as run_build
+
+    fmts = _split(formats)
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad:
+        raise click.BadParameter(f"unknown format {', '.join(bad)} (choose from "
+                                 f"{', '.join(FORMATS)})", param_hint="--format")
+    options = BuildOptions(paths=list(statements), languages=_split(langs), formats=fmts,
+                           strict=strict, out_dir=Path(output_dir) if output_dir else None)
+    report = run(run_build, _project(ctx), options)
+    n_warn = len(report.warnings)
+    click.echo(f"built {len(report.outputs)} file(s)"
+               + (f", {n_warn} warning(s)" if n_warn else ""), err=True)
+
+
+@main.command(epilog=EPILOG)
+@click.argument("statements", nargs=-1, type=click.Path(dir_okay=False))
+@click.pass_context
+def extract(ctx: click.Context, statements: tuple[str, ...]) -> None:
+    """Refresh the translation templates: locales/<slug>.pot per statement and
+    locales/templates.pot for the letterhead and masthead wording.
+
+    A .pot whose messages did not change is left untouched.
+
+    \b
+    Example:
+      publisher extract && publisher update
+    """
+    from .pipeline import extract as run_extract
+
+    for change in run(run_extract, _project(ctx), statements):
+        click.echo(f"{change.action:9} {display_path(change.path)}")
+
+
+@main.command(epilog=EPILOG)
+@click.option("-l", "--lang", "langs", multiple=True, metavar="LANGS",
+              help="Only these languages (comma-separated or repeated).")
+@click.pass_context
+def update(ctx: click.Context, langs: tuple[str, ...]) -> None:
+    """Merge the .pot templates into every language's .po, creating missing ones.
+
+    Works as msgmerge: a changed paragraph keeps its old translation marked fuzzy with
+    the previous text, a removed one is kept as an obsolete entry, nothing is dropped.
+    A .po that does not parse stops the update and nothing is written.
+
+    \b
+    Example:
+      publisher update --lang uk
+    """
+    from .pipeline import update as run_update
+
+    for change in run(run_update, _project(ctx), _split(langs)):
+        click.echo(f"{change.action:9} {display_path(change.path)}")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

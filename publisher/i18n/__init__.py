@@ -1,0 +1,1 @@
+"""Translation: segmentation, catalogues (Babel), applying translations, QA."""

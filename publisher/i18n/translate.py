@@ -1,0 +1,110 @@
+"""Apply a catalogue to a statement: a NEW translated tree plus a coverage record.
+
+Missing and fuzzy translations keep the source text and are reported (fuzzy entries are
+never published as translated); a translation whose markup does not parse keeps the
+source too. Every fallback is a warning with a location, which ``--strict`` turns into
+a failure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from babel.messages.catalog import Catalog
+
+from ..errors import PublisherError, display_path
+from ..model import RichText, Statement
+from .segments import Segment, map_segments
+
+InlineParser = Callable[[str, "str | None", "int | None"], RichText]
+
+
+@dataclass
+class Coverage:
+    """How much of a statement a catalogue translated."""
+
+    total: int = 0
+    translated: int = 0
+    fuzzy: int = 0
+    untranslated: int = 0
+    invalid: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+
+def _short(text: str, width: int = 60) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def translate_statement(statement: Statement, catalog: Catalog | None, lang: str,
+                        parse: InlineParser, po_path: Path) -> tuple[Statement, Coverage]:
+    """Translate ``statement`` into ``lang`` with ``catalog`` (None: no catalogue exists)."""
+    cov = Coverage()
+    src = display_path(statement.path)
+    po = display_path(po_path)
+    if catalog is None:
+        cov.warnings.append(f"{po}: warning: no catalogue for '{lang}'; every message keeps "
+                            "the source text (run `publisher update`)")
+    seen: set[tuple[str, str | None]] = set()
+
+    def apply(seg: Segment, text: RichText) -> RichText:
+        first = (seg.msgid, seg.context) not in seen
+        seen.add((seg.msgid, seg.context))
+        if first:
+            cov.total += 1
+        msg = catalog.get(seg.msgid, seg.context) if catalog is not None else None
+        where = f"{src}:{seg.line}"
+        if msg is None or not msg.string:
+            if first:
+                cov.untranslated += 1
+                if catalog is not None:
+                    cov.warnings.append(f"{where}: warning: [{lang}] untranslated message "
+                                        f"'{_short(seg.msgid)}'; using the source text")
+            return text
+        if msg.fuzzy:
+            if first:
+                cov.fuzzy += 1
+                cov.warnings.append(f"{po}:{msg.lineno}: warning: [{lang}] fuzzy translation of "
+                                    f"'{_short(seg.msgid)}' not used; using the source text")
+            return text
+        try:
+            result = parse(str(msg.string), str(po_path), msg.lineno)
+        except PublisherError as exc:
+            if first:
+                cov.invalid += 1
+                cov.warnings.append(f"{po}:{msg.lineno}: warning: [{lang}] {exc.message}; "
+                                    "using the source text")
+            return text
+        if first:
+            cov.translated += 1
+        return result
+
+    translated = map_segments(statement, apply, language=lang)
+    return translated, cov
+
+
+def template_strings(catalog: Catalog | None, messages: list[str], lang: str,
+                     po_path: Path) -> tuple[dict[str, str], list[str]]:
+    """The template wording for ``lang``: (msgid -> msgstr, warnings for missing ones)."""
+    table: dict[str, str] = {}
+    warnings: list[str] = []
+    po = display_path(po_path)
+    if catalog is None:
+        return table, [f"{po}: warning: no template catalogue for '{lang}'; the letterhead "
+                       "and masthead wording stay in the source language"]
+    for msgid in messages:
+        msg = catalog.get(msgid)
+        if msg is None or not msg.string or msg.fuzzy:
+            state = "fuzzy" if msg is not None and msg.fuzzy else "untranslated"
+            line = f":{msg.lineno}" if msg is not None else ""
+            warnings.append(f"{po}{line}: warning: [{lang}] {state} template message "
+                            f"'{_short(msgid)}'; using the source text")
+            continue
+        table[msgid] = str(msg.string)
+    return table, warnings

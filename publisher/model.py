@@ -1,0 +1,286 @@
+"""The document model: what a statement *is*, independent of any output format.
+
+Everything here is a frozen dataclass built from the standard library only, so the
+model can be shared between processes, compared for equality (the identity-translation
+test relies on it) and never edited in place: translation builds a new tree.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from typing import Union
+
+
+# ---------------------------------------------------------------- inline content
+
+@dataclass(frozen=True)
+class Text:
+    """Plain text. Soft line breaks of the source are already folded into spaces."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class Code:
+    """An inline code span, printed verbatim."""
+
+    text: str
+
+
+@dataclass(frozen=True)
+class HardBreak:
+    """A forced line break inside a block (Markdown: two spaces or a backslash at line end)."""
+
+
+@dataclass(frozen=True)
+class Strong:
+    """Strong importance, ``**text**``."""
+
+    children: tuple["Inline", ...]
+
+
+@dataclass(frozen=True)
+class Emph:
+    """Emphasis, ``*text*``."""
+
+    children: tuple["Inline", ...]
+
+
+@dataclass(frozen=True)
+class Sup:
+    """Superscript, ``<sup>nd</sup>`` (ordinal suffixes)."""
+
+    children: tuple["Inline", ...]
+
+
+@dataclass(frozen=True)
+class Sub:
+    """Subscript, ``<sub>2</sub>``."""
+
+    children: tuple["Inline", ...]
+
+
+@dataclass(frozen=True)
+class Link:
+    """A hyperlink, ``[text](href "title")``."""
+
+    href: str
+    children: tuple["Inline", ...]
+    title: str = ""
+
+
+Inline = Union[Text, Code, HardBreak, Strong, Emph, Sup, Sub, Link]
+CONTAINERS = (Strong, Emph, Sup, Sub, Link)
+
+
+def plain_text(inlines: tuple[Inline, ...]) -> str:
+    """The words of some inline content, markup removed (for titles, metadata, search)."""
+    out: list[str] = []
+    for node in inlines:
+        if isinstance(node, (Text, Code)):
+            out.append(node.text)
+        elif isinstance(node, HardBreak):
+            out.append(" ")
+        else:
+            out.append(plain_text(node.children))
+    return "".join(out)
+
+
+@dataclass(frozen=True)
+class RichText:
+    """One translatable piece of text: its Markdown source and the parsed inline tree.
+
+    ``source`` is the gettext message (soft line breaks folded into spaces); ``content``
+    is what writers render. The two always describe the same text.
+    """
+
+    source: str
+    content: tuple[Inline, ...]
+
+    @property
+    def plain(self) -> str:
+        return plain_text(self.content)
+
+
+# ---------------------------------------------------------------- blocks
+
+@dataclass(frozen=True)
+class Paragraph:
+    """A paragraph of the speech (also used inside list items and quotes)."""
+
+    text: RichText
+    line: int
+    """1-based line in the statement file where the paragraph starts."""
+
+
+@dataclass(frozen=True)
+class Heading:
+    """A heading inside the body (the masthead title is metadata, not a heading)."""
+
+    level: int
+    text: RichText
+    line: int
+
+
+@dataclass(frozen=True)
+class ListBlock:
+    """A bullet or numbered list; each item is a sequence of blocks."""
+
+    ordered: bool
+    items: tuple[tuple["Block", ...], ...]
+    line: int
+    start: int = 1
+
+
+@dataclass(frozen=True)
+class Quote:
+    """A block quotation."""
+
+    children: tuple["Block", ...]
+    line: int
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A thematic break (``---`` in the body)."""
+
+    line: int
+
+
+Block = Union[Paragraph, Heading, ListBlock, Quote, Rule]
+
+
+# ---------------------------------------------------------------- statement
+
+@dataclass(frozen=True)
+class Meta:
+    """The front matter of a statement, validated and typed."""
+
+    mission: str
+    """Identifier of the mission profile (``templates/missions/<mission>.yaml``)."""
+    date: datetime.date
+    """Date of delivery, printed in the masthead per locale."""
+    title: RichText
+    """The statement's title, e.g. "Statement by the Delegation of Ukraine"."""
+    original: str
+    """Language code the statement was written in (CLDR code, e.g. ``en``)."""
+    languages: tuple[str, ...]
+    """Languages the statement is published in, the original first."""
+    meeting: RichText | None = None
+    """The meeting it was delivered at (translatable, inline markup allowed)."""
+    agenda: RichText | None = None
+    """The agenda item (translatable)."""
+    symbol: str | None = None
+    """Document symbol printed top right, e.g. ``PC.DEL/627/17``."""
+    check_against_delivery: bool = False
+    """Print the "Check against delivery" line of advance copies."""
+    lines: tuple[tuple[str, int], ...] = ()
+    """(field, line) pairs: where each front-matter key was written."""
+
+    def line_of(self, key: str) -> int | None:
+        return dict(self.lines).get(key)
+
+
+@dataclass(frozen=True)
+class Statement:
+    """One statement in one language: metadata plus the blocks of the speech."""
+
+    slug: str
+    """File stem of the seed, also the gettext domain and the output folder name."""
+    path: str
+    """The seed file it was read from (for messages and ``#:`` references)."""
+    meta: Meta
+    blocks: tuple[Block, ...]
+    language: str
+    """Language of the text held in this tree (``meta.original`` for the source)."""
+
+
+# ---------------------------------------------------------------- mission profile
+
+@dataclass(frozen=True)
+class Mission:
+    """A mission profile: who is speaking, as printed on the letterhead."""
+
+    id: str
+    path: str
+    name_lines: tuple[str, ...]
+    """Lines of the mission's name on the letterhead (translatable, template domain)."""
+    address_lines: tuple[str, ...] = ()
+    """Postal address lines (translatable)."""
+    languages: tuple[str, ...] = ()
+    """Default publication languages when a statement names none."""
+    emblem: str | None = None
+    """Path of an emblem image (SVG or PNG), relative to the profile."""
+    lines: tuple[tuple[str, int], ...] = field(default=())
+    """(string, line) pairs for ``#:`` references of the translatable lines."""
+
+
+# ---------------------------------------------------------------- an edition: one statement, one language, ready to render
+
+@dataclass(frozen=True)
+class PagePart:
+    """A piece of the translated page label: literal text, or the page / page-count number."""
+
+    kind: str
+    """``text``, ``page`` or ``pages``."""
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Alternate:
+    """Another language version of the same statement (for ``hreflang`` links)."""
+
+    lang: str
+    name: str
+    """The language's name in itself, e.g. "українська"."""
+    href: str
+    """File name of that version without extension, relative to this one."""
+
+
+@dataclass(frozen=True)
+class Edition:
+    """Everything a writer needs for one statement in one language; no format in it.
+
+    The pipeline decides every word here (translated, dates formatted per locale), so the
+    HTML, PDF and DOCX writers only lay it out and cannot disagree about content.
+    """
+
+    statement: Statement
+    """The translated statement tree."""
+    mission: Mission
+    """The mission profile with its name and address lines translated."""
+    lang: str
+    """BCP 47 tag of this edition's language (``uk``, ``fr``, ``pt-BR``)."""
+    region_tag: str
+    """Language with its likely region, as word processors want it (``uk-UA``, ``en-US``)."""
+    direction: str
+    """``ltr`` or ``rtl``."""
+    language_name: str
+    """The language's name in itself, e.g. "українська"."""
+    date_text: str
+    """The delivery date formatted for the locale."""
+    language_line: str
+    """Masthead distribution line: "ENGLISH", or "ENGLISH only" for a single-language issue."""
+    original_line: str | None
+    """Masthead "Original: UKRAINIAN" line; None for a single-language issue."""
+    check_line: str | None
+    """"Check against delivery" in this language, when the statement asks for it."""
+    page_label: tuple[PagePart, ...]
+    """The translated "Page N of M" split around its numbers."""
+    strings: tuple[tuple[str, str], ...]
+    """The translated template wording (msgid, msgstr) for the templates' own labels."""
+    basename: str
+    """Output file name without extension, e.g. ``fsc-pc-92-dprk.uk``."""
+    alternates: tuple[Alternate, ...]
+    timestamp: datetime.datetime
+    """The only date written into output metadata (``SOURCE_DATE_EPOCH`` or the delivery date)."""
+    generator: str
+    """Name and version of the tool, for document metadata."""
+
+    @property
+    def title(self) -> str:
+        return self.statement.meta.title.plain
+
+    def gettext(self, message: str) -> str:
+        return dict(self.strings).get(message) or message

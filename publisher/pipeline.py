@@ -1,0 +1,339 @@
+"""The one place the stages meet: read once, translate per language, write each format.
+
+Commands in :mod:`publisher.cli` build an options object and call one function here.
+Nothing in this module prints; warnings go to the ``publisher`` logger with a location,
+and problems a user can fix are raised as :class:`~publisher.errors.PublisherError`.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Iterable
+
+from . import __version__
+from .errors import CatalogError, PublisherError, StatementError, StrictModeError, display_path
+from .fsutil import atomic_write
+from .model import Alternate, Edition, Mission, Statement
+
+log = logging.getLogger("publisher")
+
+WORDING_MODULE = Path(__file__).parent / "i18n" / "wording.py"
+
+
+@dataclass(frozen=True)
+class Project:
+    """A publisher project folder: seeds/, locales/, templates/, build/."""
+
+    root: Path
+
+    @property
+    def seeds(self) -> Path:
+        return self.root / "seeds"
+
+    @property
+    def locales(self) -> Path:
+        return self.root / "locales"
+
+    @property
+    def templates(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def build_dir(self) -> Path:
+        return self.root / "build"
+
+    def pot(self, domain: str) -> Path:
+        return self.locales / f"{domain}.pot"
+
+    def po(self, lang: str, domain: str) -> Path:
+        return self.locales / lang.replace("-", "_") / "LC_MESSAGES" / f"{domain}.po"
+
+    def mission_path(self, mission_id: str) -> Path:
+        return self.templates / "missions" / f"{mission_id}.yaml"
+
+    def statement_paths(self, paths: Iterable[str | os.PathLike[str]] = ()) -> list[Path]:
+        chosen = [Path(p) for p in paths]
+        if not chosen:
+            if not self.seeds.is_dir():
+                raise PublisherError("no seeds/ folder: nothing to build", self.root)
+            chosen = sorted(self.seeds.glob("*.md"))
+            if not chosen:
+                raise PublisherError("no statements (*.md) in seeds/", self.seeds)
+        for p in chosen:
+            if not p.is_file():
+                raise StatementError("statement not found", p)
+        return chosen
+
+
+def read_statements(project: Project, paths: Iterable[str | os.PathLike[str]] = ()) -> list[Statement]:
+    from .readers.markdown import read_statement
+
+    statements = [read_statement(p) for p in project.statement_paths(paths)]
+    slugs = [s.slug for s in statements]
+    for s in statements:
+        if slugs.count(s.slug) > 1:
+            raise StatementError(f"two statements share the name '{s.slug}'", s.path)
+        if s.slug == "templates":
+            raise StatementError("'templates' is reserved for the template wording", s.path)
+    return statements
+
+
+class Missions:
+    """Mission profiles, each read once."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self._cache: dict[str, Mission] = {}
+
+    def get(self, statement: Statement) -> Mission:
+        from .readers.mission import read_mission
+
+        mid = statement.meta.mission
+        if mid not in self._cache:
+            path = self.project.mission_path(mid)
+            if not path.is_file():
+                raise StatementError(f"unknown mission '{mid}': no profile at "
+                                     f"{display_path(path)}", statement.path,
+                                     statement.meta.line_of("mission"))
+            self._cache[mid] = read_mission(path)
+        return self._cache[mid]
+
+    def all(self) -> list[Mission]:
+        from .readers.mission import read_mission
+
+        folder = self.project.templates / "missions"
+        return [read_mission(p) for p in sorted(folder.glob("*.yaml"))]
+
+
+# ---------------------------------------------------------------- extract / update
+
+@dataclass
+class CatalogChange:
+    path: Path
+    action: str
+    """``created``, ``updated`` or ``unchanged``."""
+
+
+def extract(project: Project, paths: Iterable[str] = ()) -> list[CatalogChange]:
+    """Write ``locales/<slug>.pot`` for each statement and ``locales/templates.pot``."""
+    from .i18n.catalogs import TEMPLATES_DOMAIN, statement_template, templates_template, write_catalog
+
+    statements = read_statements(project, paths)
+    pots = [(project.pot(s.slug), statement_template(s, project.root)) for s in statements]
+    pots.append((project.pot(TEMPLATES_DOMAIN),
+                 templates_template(project.templates, WORDING_MODULE,
+                                    Missions(project).all(), project.root)))
+    changes = []
+    for path, cat in pots:
+        existed = path.exists()
+        written = write_catalog(cat, path)
+        changes.append(CatalogChange(path, ("updated" if existed else "created") if written
+                                     else "unchanged"))
+    return changes
+
+
+def update(project: Project, languages: Iterable[str] = ()) -> list[CatalogChange]:
+    """Merge every .pot into the .po of every language (creating missing ones).
+
+    All catalogues are read and merged before any is written, so one broken .po stops
+    the update with its file and line and nothing is overwritten.
+    """
+    from .i18n.catalogs import TEMPLATES_DOMAIN, merge, read_catalog, render_catalog, write_catalog
+
+    statements = read_statements(project)
+    wanted = set(languages)
+    plan: list[tuple[str, str]] = []  # (domain, lang)
+    template_langs: set[str] = set()
+    for s in statements:
+        for lang in s.meta.languages:
+            if lang != s.meta.original and (not wanted or lang in wanted):
+                plan.append((s.slug, lang))
+            if lang != "en" and (not wanted or lang in wanted):
+                template_langs.add(lang)
+    plan += [(TEMPLATES_DOMAIN, lang) for lang in sorted(template_langs)]
+
+    merged = []
+    errors: list[PublisherError] = []
+    templates: dict[str, object] = {}
+    for domain, lang in plan:
+        pot = project.pot(domain)
+        if not pot.exists():
+            raise CatalogError("template not found; run `publisher extract` first", pot)
+        try:
+            if domain not in templates:
+                templates[domain] = read_catalog(pot, domain=domain)
+            po = project.po(lang, domain)
+            merged.append((po, merge(templates[domain], po, lang)))  # type: ignore[arg-type]
+        except CatalogError as exc:
+            errors.append(exc)
+    if errors:
+        for exc in errors[1:]:
+            log.error("%s", exc)
+        raise errors[0]
+    changes = []
+    for po, cat in merged:
+        existed = po.exists()
+        render_catalog(cat)  # fail before writing anything if Babel cannot serialise it
+        written = write_catalog(cat, po)
+        changes.append(CatalogChange(po, ("updated" if existed else "created") if written
+                                     else "unchanged"))
+    return changes
+
+
+# ---------------------------------------------------------------- build
+
+@dataclass
+class BuildOptions:
+    paths: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+    strict: bool = False
+    out_dir: Path | None = None
+
+
+@dataclass
+class Output:
+    statement: str
+    lang: str
+    format: str
+    path: Path
+    size: int
+    sha256: str
+
+
+@dataclass
+class BuildReport:
+    outputs: list[Output] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    coverage: dict[tuple[str, str], float] = field(default_factory=dict)
+
+
+def _timestamp(statement: Statement) -> datetime.datetime:
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch and epoch.isdigit():
+        return datetime.datetime.fromtimestamp(int(epoch), datetime.timezone.utc)
+    d = statement.meta.date
+    return datetime.datetime(d.year, d.month, d.day, tzinfo=datetime.timezone.utc)
+
+
+class Translator:
+    """Loads catalogues once and turns (statement, language) into an :class:`Edition`."""
+
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.missions = Missions(project)
+
+    @cached_property
+    def template_messages(self) -> list[str]:
+        from .i18n.catalogs import templates_template
+
+        cat = templates_template(self.project.templates, WORDING_MODULE,
+                                 self.missions.all(), self.project.root)
+        return [m.id for m in cat if m.id and isinstance(m.id, str)]
+
+    def _catalog(self, lang: str, domain: str):  # type: ignore[no-untyped-def]
+        from .i18n.catalogs import read_catalog
+
+        po = self.project.po(lang, domain)
+        return (read_catalog(po, locale=lang.replace("-", "_"), domain=domain)
+                if po.exists() else None), po
+
+    def edition(self, statement: Statement, lang: str, warnings: list[str]) -> tuple[Edition, float]:
+        from .i18n import wording
+        from .i18n.catalogs import TEMPLATES_DOMAIN
+        from .i18n.translate import translate_statement, template_strings
+        from .readers.markdown import parse_inline
+
+        meta = statement.meta
+        percent = 100.0
+        if lang == meta.original:
+            text = statement
+        else:
+            catalog, po = self._catalog(lang, statement.slug)
+            text, cov = translate_statement(statement, catalog, lang, parse_inline, po)
+            warnings.extend(cov.warnings)
+            percent = cov.percent
+        if lang == "en":
+            strings: dict[str, str] = {}
+        else:
+            tcat, tpo = self._catalog(lang, TEMPLATES_DOMAIN)
+            strings, tw = template_strings(tcat, self.template_messages, lang, tpo)
+            warnings.extend(tw)
+
+        def _(message: str) -> str:
+            return strings.get(message) or message
+
+        mission = self.missions.get(statement)
+        from dataclasses import replace
+        mission = replace(mission, name_lines=tuple(_(x) for x in mission.name_lines),
+                          address_lines=tuple(_(x) for x in mission.address_lines))
+        name_here = wording.upper(wording.language_name(lang, lang), lang)
+        if len(meta.languages) == 1:
+            language_line = _(wording.ONLY) % {"language": name_here}
+            original_line = None
+        else:
+            language_line = name_here
+            original_line = _(wording.ORIGINAL) % {
+                "language": wording.upper(wording.language_name(meta.original, lang), lang)}
+        alternates = tuple(
+            Alternate(other, wording.language_name(other, other), f"{statement.slug}.{other}")
+            for other in meta.languages if other != lang)
+        edition = Edition(
+            statement=text, mission=mission, lang=lang, region_tag=wording.region_tag(lang),
+            direction=wording.direction(lang),
+            language_name=wording.language_name(lang, lang),
+            date_text=wording.long_date(meta.date, lang),
+            language_line=language_line, original_line=original_line,
+            check_line=_(wording.CHECK) if meta.check_against_delivery else None,
+            page_label=wording.page_parts(_(wording.PAGE)),
+            strings=tuple(sorted(strings.items())),
+            basename=f"{statement.slug}.{lang}", alternates=alternates,
+            timestamp=_timestamp(statement), generator=f"publisher {__version__}",
+        )
+        return edition, percent
+
+
+def build(project: Project, options: BuildOptions) -> BuildReport:
+    """Build every requested statement x language x format into ``build/<slug>/``."""
+    from .writers import FORMATS, get_writer
+
+    formats = options.formats or list(FORMATS)
+    statements = read_statements(project, options.paths)
+    if options.languages:
+        known = {lang for s in statements for lang in s.meta.languages}
+        unknown = [lang for lang in options.languages if lang not in known]
+        if unknown:
+            raise PublisherError(f"no statement is published in {', '.join(unknown)} "
+                                 f"(languages: {', '.join(sorted(known))})")
+    report = BuildReport()
+    translator = Translator(project)
+    editions: list[Edition] = []
+    for statement in statements:
+        for lang in statement.meta.languages:
+            if options.languages and lang not in options.languages:
+                continue
+            edition, percent = translator.edition(statement, lang, report.warnings)
+            editions.append(edition)
+            report.coverage[(statement.slug, lang)] = percent
+    for w in report.warnings:
+        log.warning("%s", w)
+    if options.strict and report.warnings:
+        raise StrictModeError(f"{len(report.warnings)} warning(s) and --strict: nothing was built")
+
+    out_root = options.out_dir or project.build_dir
+    for edition in editions:
+        slug = edition.statement.slug
+        for fmt in formats:
+            data = get_writer(fmt)(edition, project.templates)
+            path = out_root / slug / f"{edition.basename}.{fmt}"
+            atomic_write(path, data)
+            report.outputs.append(Output(slug, edition.lang, fmt, path, len(data),
+                                         hashlib.sha256(data).hexdigest()))
+            log.info("wrote %s", display_path(path))
+    return report

@@ -1,0 +1,1 @@
+"""Readers turn files into the document model."""

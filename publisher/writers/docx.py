@@ -1,0 +1,253 @@
+"""DOCX writer: python-docx on the reference document ``templates/reference.docx``.
+
+Every paragraph and run takes a named style from the reference document (no direct
+formatting), so an editor restyles the whole statement by changing one style. The
+letterhead sits in the first page's header, continuation pages carry a running header
+with the page number, every page a "Page N of M" footer made of PAGE/NUMPAGES fields.
+The language is set on the document defaults (``w:lang``) and in the core properties.
+The zip is written with fixed timestamps and order, so equal inputs give equal bytes.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from pathlib import Path
+
+import docx
+from docx.document import Document
+from docx.enum.text import WD_BREAK
+from docx.opc.constants import RELATIONSHIP_TYPE
+from docx.oxml import OxmlElement
+from docx.oxml.ns import qn
+from docx.shared import Mm
+from docx.text.paragraph import Paragraph as DocxParagraph
+
+from ..errors import TemplateError
+from ..model import (
+    Block, Code, Edition, Emph, HardBreak, Heading, Inline, Link, ListBlock, Paragraph,
+    Quote, Rule, Strong, Sub, Sup, Text,
+)
+
+REFERENCE = "reference.docx"
+_ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+_CHAR_STYLE = {Sup: "Superscript", Sub: "Subscript", Strong: "Strong", Emph: "Emphasis"}
+
+
+def _style_check(document: Document, names: list[str], path: Path) -> None:
+    have = {s.name for s in document.styles}
+    missing = [n for n in names if n not in have]
+    if missing:
+        raise TemplateError(f"reference document lacks the styles {', '.join(missing)}", path)
+
+
+def _add_runs(par: DocxParagraph, nodes: tuple[Inline, ...], styles: tuple[str, ...] = (),
+              container: object | None = None) -> None:
+    """Add runs for inline nodes; nested inline styles stack (innermost wins the run style)."""
+    target = container if container is not None else par._p
+    for node in nodes:
+        if isinstance(node, (Text, Code)):
+            run = par.add_run(node.text)
+            chain = styles + (("Verbatim Char",) if isinstance(node, Code) else ())
+            if chain:
+                run.style = chain[-1]
+                # An outer style the run style cannot carry (bold inside a superscript).
+                for outer in chain[:-1]:
+                    if outer == "Strong":
+                        run.bold = True
+                    elif outer == "Emphasis":
+                        run.italic = True
+            if target is not par._p:
+                target.append(run._r)
+        elif isinstance(node, HardBreak):
+            run = par.add_run()
+            run.add_break(WD_BREAK.LINE)
+            if target is not par._p:
+                target.append(run._r)
+        elif isinstance(node, Link):
+            r_id = par.part.relate_to(node.href, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+            link = OxmlElement("w:hyperlink")
+            link.set(qn("r:id"), r_id)
+            target.append(link)
+            _add_runs(par, node.children, styles + ("Hyperlink",), link)
+        else:
+            _add_runs(par, node.children, styles + (_CHAR_STYLE[type(node)],), container)
+
+
+def _blocks(document: Document, blocks: tuple[Block, ...], list_depth: int = 0) -> None:
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            style = "Body Text"
+            _add_runs(document.add_paragraph(style=style), b.text.content)
+        elif isinstance(b, Heading):
+            _add_runs(document.add_paragraph(style=f"Heading {min(b.level + 1, 6)}"), b.text.content)
+        elif isinstance(b, ListBlock):
+            style = "List Number" if b.ordered else "List Bullet"
+            for item in b.items:
+                for child in item:
+                    if isinstance(child, Paragraph):
+                        _add_runs(document.add_paragraph(style=style), child.text.content)
+                    else:
+                        _blocks(document, (child,), list_depth + 1)
+        elif isinstance(b, Quote):
+            for child in b.children:
+                if isinstance(child, Paragraph):
+                    _add_runs(document.add_paragraph(style="Quote"), child.text.content)
+                else:
+                    _blocks(document, (child,), list_depth)
+        elif isinstance(b, Rule):
+            document.add_paragraph("* * *", style="Separator")
+
+
+def _field(par: DocxParagraph, instruction: str, placeholder: str = "1") -> None:
+    """A Word field (PAGE, NUMPAGES) as begin / instruction / separate / result / end runs."""
+    def fld(kind: str) -> None:
+        el = OxmlElement("w:fldChar")
+        el.set(qn("w:fldCharType"), kind)
+        par.add_run()._r.append(el)
+
+    fld("begin")
+    instr = OxmlElement("w:instrText")
+    instr.set(qn("xml:space"), "preserve")
+    instr.text = f" {instruction} "
+    par.add_run()._r.append(instr)
+    fld("separate")
+    par.add_run(placeholder)
+    fld("end")
+
+
+def _page_label(par: DocxParagraph, edition: Edition) -> None:
+    for part in edition.page_label:
+        if part.kind == "text":
+            par.add_run(part.text)
+        else:
+            _field(par, "PAGE" if part.kind == "page" else "NUMPAGES")
+
+
+def _bidi(par: DocxParagraph) -> None:
+    ppr = par._p.get_or_add_pPr()
+    ppr.append(OxmlElement("w:bidi"))
+
+
+def _set_language(document: Document, edition: Edition) -> None:
+    styles = document.styles.element
+    doc_defaults = styles.find(qn("w:docDefaults"))
+    if doc_defaults is None:
+        doc_defaults = OxmlElement("w:docDefaults")
+        styles.insert(0, doc_defaults)
+    rpr_default = doc_defaults.find(qn("w:rPrDefault"))
+    if rpr_default is None:
+        rpr_default = OxmlElement("w:rPrDefault")
+        doc_defaults.insert(0, rpr_default)
+    rpr = rpr_default.find(qn("w:rPr"))
+    if rpr is None:
+        rpr = OxmlElement("w:rPr")
+        rpr_default.append(rpr)
+    lang = rpr.find(qn("w:lang"))
+    if lang is None:
+        lang = OxmlElement("w:lang")
+        rpr.append(lang)
+    tag = edition.region_tag
+    lang.set(qn("w:val"), tag)
+    lang.set(qn("w:eastAsia"), tag)
+    lang.set(qn("w:bidi"), tag)
+
+
+def _normalise_zip(data: bytes) -> bytes:
+    """Fixed timestamps and permissions in the zip, so equal documents are equal bytes."""
+    src = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o644 << 16
+            fixed.create_system = 3
+            dst.writestr(fixed, src.read(info.filename))
+    return out.getvalue()
+
+
+def write_docx(edition: Edition, template_dir: Path) -> bytes:
+    reference = template_dir / REFERENCE
+    if not reference.is_file():
+        raise TemplateError(f"reference document '{REFERENCE}' not found", template_dir)
+    document = docx.Document(str(reference))
+    _style_check(document, ["Body Text", "Masthead", "Mission Name", "Mission Address",
+                            "Check Line", "Statement Title", "Meeting", "Agenda Item",
+                            "Superscript", "Subscript", "Strong", "Emphasis", "Hyperlink",
+                            "Header", "Footer", "Quote", "List Bullet", "List Number"], reference)
+    body = document.element.body
+    for child in list(body):
+        if child.tag != qn("w:sectPr"):
+            body.remove(child)
+
+    meta = edition.statement.meta
+    rtl = edition.direction == "rtl"
+    section = document.sections[0]
+    section.page_width, section.page_height = Mm(210), Mm(297)
+    section.different_first_page_header_footer = True
+
+    # First page: the masthead (top right) and the mission's letterhead.
+    head = section.first_page_header
+    first = head.paragraphs[0]
+    first.style = "Masthead"
+    lines = [x for x in (meta.symbol, edition.date_text, edition.language_line,
+                         edition.original_line) if x]
+    for i, text in enumerate(lines):
+        par = first if i == 0 else head.add_paragraph(style="Masthead")
+        par.add_run(text)
+    if edition.mission.emblem and not edition.mission.emblem.lower().endswith(".svg"):
+        par = head.add_paragraph(style="Mission Name")
+        par.add_run().add_picture(edition.mission.emblem, height=Mm(20))
+    for text in edition.mission.name_lines:
+        head.add_paragraph(text, style="Mission Name")
+    for text in edition.mission.address_lines:
+        head.add_paragraph(text, style="Mission Address")
+
+    # Continuation pages: "- N -" and the symbol, as OSCE documents do.
+    running = section.header.paragraphs[0]
+    running.style = "Header"
+    running.add_run("- ")
+    _field(running, "PAGE", "2")
+    running.add_run(" -")
+    if meta.symbol:
+        running.add_run("\t" + meta.symbol)
+    for footer in (section.first_page_footer, section.footer):
+        par = footer.paragraphs[0]
+        par.style = "Footer"
+        _page_label(par, edition)
+
+    if edition.check_line:
+        document.add_paragraph(edition.check_line, style="Check Line")
+    _add_runs(document.add_paragraph(style="Statement Title"), meta.title.content)
+    if meta.meeting:
+        _add_runs(document.add_paragraph(style="Meeting"), meta.meeting.content)
+    if meta.agenda:
+        _add_runs(document.add_paragraph(style="Agenda Item"), meta.agenda.content)
+    _blocks(document, edition.statement.blocks)
+
+    if rtl:
+        for part in (document, head, section.header, section.first_page_footer, section.footer):
+            for par in part.paragraphs:
+                _bidi(par)
+                for run in par.runs:
+                    run._r.get_or_add_rPr().append(OxmlElement("w:rtl"))
+
+    _set_language(document, edition)
+    core = document.core_properties
+    core.title = edition.title
+    core.subject = meta.agenda.plain if meta.agenda else (meta.meeting.plain if meta.meeting else "")
+    core.author = " ".join(edition.mission.name_lines)
+    core.language = edition.region_tag
+    core.keywords = meta.symbol or ""
+    core.comments = ""
+    core.category = "Statement"
+    core.last_modified_by = edition.generator
+    core.revision = 1
+    created = edition.timestamp.replace(tzinfo=None)
+    core.created = core.modified = created
+    core.last_printed = created
+
+    buf = io.BytesIO()
+    document.save(buf)
+    return _normalise_zip(buf.getvalue())

@@ -1,0 +1,150 @@
+"""HTML writer: Jinja2 templates (autoescape on), one self-contained page per language.
+
+The PDF writer renders the same page with the print stylesheet, so the letterhead and
+masthead are written once. Nothing a translator wrote is ever marked safe: inline
+content is built from the model with every text node escaped.
+"""
+
+from __future__ import annotations
+
+import base64
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup, escape
+
+from ..errors import TemplateError
+from ..model import (
+    Block, Code, Edition, Emph, HardBreak, Heading, Inline, Link, ListBlock, Paragraph,
+    Quote, Rule, Strong, Sub, Sup, Text,
+)
+
+TEMPLATE = "statement.html"
+_SAFE_SCHEMES = ("http:", "https:", "mailto:", "#")
+
+
+def inline_html(nodes: tuple[Inline, ...]) -> Markup:
+    out: list[str] = []
+    for node in nodes:
+        if isinstance(node, Text):
+            out.append(escape(node.text))
+        elif isinstance(node, Code):
+            out.append(Markup("<code>%s</code>") % node.text)
+        elif isinstance(node, HardBreak):
+            out.append(Markup("<br>"))
+        elif isinstance(node, Link):
+            href = node.href if node.href.lower().startswith(_SAFE_SCHEMES) else "#"
+            title = Markup(' title="%s"') % node.title if node.title else ""
+            out.append(Markup('<a href="%s"%s>%s</a>') % (href, title, inline_html(node.children)))
+        else:
+            tag = {Strong: "strong", Emph: "em", Sup: "sup", Sub: "sub"}[type(node)]
+            out.append(Markup(f"<{tag}>%s</{tag}>") % inline_html(node.children))
+    return Markup("").join(out)
+
+
+def blocks_html(blocks: tuple[Block, ...], heading_offset: int = 1) -> Markup:
+    out: list[Markup] = []
+    for b in blocks:
+        if isinstance(b, Paragraph):
+            out.append(Markup("<p>%s</p>\n") % inline_html(b.text.content))
+        elif isinstance(b, Heading):
+            level = min(b.level + heading_offset, 6)
+            out.append(Markup(f"<h{level}>%s</h{level}>\n") % inline_html(b.text.content))
+        elif isinstance(b, ListBlock):
+            tag = "ol" if b.ordered else "ul"
+            start = Markup(' start="%d"') % b.start if b.ordered and b.start != 1 else ""
+            items = Markup("").join(Markup("<li>%s</li>\n") % blocks_html(item, heading_offset)
+                                    for item in b.items)
+            out.append(Markup(f"<{tag}%s>\n%s</{tag}>\n") % (start, items))
+        elif isinstance(b, Quote):
+            out.append(Markup("<blockquote>\n%s</blockquote>\n") % blocks_html(b.children, heading_offset))
+        elif isinstance(b, Rule):
+            out.append(Markup("<hr>\n"))
+    return Markup("").join(out)
+
+
+def css_string(text: str) -> str:
+    """A CSS string literal that cannot end the string or the <style> element."""
+    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ")
+               .replace("<", "\\3C ").replace(">", "\\3E "))
+    return f'"{escaped}"'
+
+
+def page_label_css(edition: Edition) -> str:
+    """The translated "Page N of M" as a CSS ``content`` value with page counters."""
+    parts = []
+    for part in edition.page_label:
+        if part.kind == "text":
+            parts.append(css_string(part.text))
+        else:
+            parts.append(f"counter({part.kind})")
+    return " ".join(parts) or "counter(page)"
+
+
+@lru_cache(maxsize=4)
+def environment(template_dir: str) -> jinja2.Environment:
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(template_dir),
+        autoescape=True, trim_blocks=True, lstrip_blocks=True,
+        undefined=jinja2.StrictUndefined,
+        extensions=["jinja2.ext.i18n"],
+    )
+    env.policies["ext.i18n.trimmed"] = True
+    return env
+
+
+def render_html(edition: Edition, template_dir: Path, media: str = "screen",
+                extra: dict[str, Any] | None = None) -> str:
+    """Render the statement page; ``media='print'`` is the variant the PDF writer uses."""
+    env = environment(str(template_dir))
+    try:
+        template = env.get_template(TEMPLATE)
+        css = (template_dir / "statement.css").read_text(encoding="utf-8")
+    except jinja2.TemplateNotFound as exc:
+        raise TemplateError(f"template '{exc.name}' not found", template_dir) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax error: {exc.message}", exc.filename, exc.lineno) from None
+    except FileNotFoundError:
+        raise TemplateError("stylesheet 'statement.css' not found", template_dir) from None
+
+    strings = dict(edition.strings)
+
+    def gettext(message: str, **variables: Any) -> str:
+        text = strings.get(message) or message
+        return text % variables if variables else text
+
+    def ngettext(singular: str, plural: str, n: int, **variables: Any) -> str:
+        text = gettext(singular if n == 1 else plural)
+        variables.setdefault("num", n)
+        return text % variables
+
+    meta = edition.statement.meta
+    context = {
+        "e": edition,
+        "meta": meta,
+        "media": media,
+        "css": Markup(css),
+        "page_label_css": Markup(page_label_css(edition)),
+        "inline": inline_html,
+        "body": blocks_html(edition.statement.blocks),
+        "mission_name": " ".join(edition.mission.name_lines),
+        "gettext": gettext, "_": gettext, "ngettext": ngettext,
+        "emblem_src": data_uri(Path(edition.mission.emblem)) if edition.mission.emblem else None,
+        **(extra or {}),
+    }
+    try:
+        return template.render(context)
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"template error: {exc}", template_dir / TEMPLATE) from None
+
+
+def data_uri(path: Path) -> str:
+    """An image inlined into the page, so the HTML stays one self-contained file."""
+    kind = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
+    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+
+
+def write_html(edition: Edition, template_dir: Path) -> bytes:
+    return render_html(edition, template_dir).encode("utf-8")

@@ -1,0 +1,77 @@
+"""PDF writer: the HTML writer's page with the print stylesheet, typeset by WeasyPrint.
+
+Tagged PDF/UA-1 (``/Lang`` and title come from the HTML), fonts from pip font packages
+embedded and subset, nothing fetched from the network: the URL fetcher only opens files
+under the template folder and the font packages. WeasyPrint's font configuration is set
+up once per process and reused for every document.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from markupsafe import Markup
+from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
+from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
+
+from ..errors import TemplateError
+from ..model import Edition
+from .fonts import font_dirs, font_face_css
+from .html import render_html
+
+PDF_VARIANT = "pdf/ua-1"
+
+
+class LocalOnlyFetcher(URLFetcher):
+    """Opens ``file:`` URLs under the allowed folders and ``data:`` URLs; refuses the rest."""
+
+    def __init__(self, allowed: tuple[Path, ...]) -> None:
+        super().__init__(allowed_protocols=("file", "data"))
+        self.allowed = tuple(p.resolve() for p in allowed)
+
+    def fetch(self, url: str, headers: dict[str, str] | None = None) -> URLFetcherResponse:
+        if url.startswith("data:"):
+            return super().fetch(url, headers)
+        if url.startswith("file:"):
+            from urllib.parse import unquote, urlparse
+            path = Path(unquote(urlparse(url).path)).resolve()
+            if any(path.is_relative_to(root) for root in self.allowed):
+                if not path.is_file():
+                    raise FatalURLFetchingError(f"file not found: {path}")
+                return URLFetcherResponse(url, body=path.read_bytes())
+        raise FatalURLFetchingError(f"refusing to fetch {url!r}: PDF rendering fetches nothing "
+                                    "outside the templates and font packages")
+
+
+@lru_cache(maxsize=1)
+def _font_config() -> FontConfiguration:
+    return FontConfiguration()
+
+
+def _emblem_src(edition: Edition) -> str | None:
+    if not edition.mission.emblem:
+        return None
+    return Path(edition.mission.emblem).resolve().as_uri()
+
+
+def write_pdf(edition: Edition, template_dir: Path) -> bytes:
+    html = render_html(edition, template_dir, media="print",
+                       extra={"fonts_css": Markup(font_face_css()), "emblem_src": _emblem_src(edition)})
+    allowed = (template_dir, *font_dirs())
+    if edition.mission.emblem:
+        allowed += (Path(edition.mission.emblem).parent,)
+    fetcher = LocalOnlyFetcher(allowed)
+    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    try:
+        document = HTML(string=html, base_url=str(template_dir.resolve()) + "/",
+                        url_fetcher=fetcher, media_type="print")
+        pdf = document.write_pdf(font_config=_font_config(), pdf_variant=PDF_VARIANT,
+                                 pdf_tags=True, pdf_identifier=identifier)
+    except FatalURLFetchingError as exc:
+        raise TemplateError(str(exc), template_dir) from None
+    assert isinstance(pdf, bytes)
+    return pdf
+
