@@ -212,6 +212,8 @@ class Mission:
     """Default publication languages when a statement names none."""
     emblem: str | None = None
     """Path of an emblem image (SVG or PNG), relative to the profile."""
+    regional_formats: tuple[str, ...] = ()
+    """Locales whose CLDR dates the mission writes, e.g. ``en-GB`` ("6 November 2024")."""
     lines: tuple[tuple[str, int], ...] = field(default=())
     """(string, line) pairs for ``#:`` references of the translatable lines."""
 

@@ -244,6 +244,14 @@ class Translator:
         return (read_catalog(po, locale=lang.replace("-", "_"), domain=domain)
                 if po.exists() else None), po
 
+    @staticmethod
+    def _format_locale(mission: Mission, lang: str) -> str:
+        """The locale for dates: the mission's regional variant of ``lang`` if it has one."""
+        for tag in mission.regional_formats:
+            if tag.split("-")[0] == lang:
+                return tag
+        return lang
+
     def edition(self, statement: Statement, lang: str, warnings: list[str]) -> tuple[Edition, float]:
         from .i18n import wording
         from .i18n.catalogs import TEMPLATES_DOMAIN
@@ -288,7 +296,7 @@ class Translator:
             statement=text, mission=mission, lang=lang, region_tag=wording.region_tag(lang),
             direction=wording.direction(lang),
             language_name=wording.language_name(lang, lang),
-            date_text=wording.long_date(meta.date, lang),
+            date_text=wording.long_date(meta.date, self._format_locale(mission, lang)),
             language_line=language_line, original_line=original_line,
             check_line=_(wording.CHECK) if meta.check_against_delivery else None,
             page_label=wording.page_parts(_(wording.PAGE)),

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import Iterable
 
 from babel import Locale
-from babel.messages.catalog import Catalog
+from babel.messages.catalog import Catalog, Message
 from babel.messages.extract import extract_from_dir, extract_from_file
-from babel.messages.pofile import PoFileError, read_po, write_po
+from babel.messages.pofile import PoFileError, denormalize, normalize, read_po, write_po
 
 from .. import __version__
 from ..errors import CatalogError
@@ -41,11 +41,16 @@ def now() -> datetime.datetime:
     return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
 
 
+_SOURCE_TREE = Path(__file__).resolve().parents[2]
+"""The folder holding the ``publisher`` package (references to its own files use it)."""
+
+
 def _rel(path: str | os.PathLike[str], root: Path) -> str:
-    try:
-        return Path(path).resolve().relative_to(root.resolve()).as_posix()
-    except ValueError:
-        return Path(path).as_posix()
+    resolved = Path(path).resolve()
+    for base in (root.resolve(), _SOURCE_TREE):
+        if resolved.is_relative_to(base):
+            return resolved.relative_to(base).as_posix()
+    return Path(path).as_posix()
 
 
 def _new_template(domain: str, description: str) -> Catalog:
@@ -106,11 +111,53 @@ def templates_template(template_dir: Path, wording_module: Path, missions: Itera
 
 # ---------------------------------------------------------------- reading and writing
 
+_STRING = r'"(?:[^"\\]|\\.)*"'
+_KEYWORD_LINE = re.compile(rf"^(?:#~\s*|#\|\s*|#~\|\s*)?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+{_STRING}\s*$")
+_CONTINUATION = re.compile(rf"^(?:#~\s*|#\|\s*|#~\|\s*)?{_STRING}\s*$")
+_STARTS_STRING = re.compile(r'^(?:#~\s*|#\|\s*|#~\|\s*)?(?:msg\w*(?:\[\d+\])?\s|")')
+
+
+def _check_strings(data: bytes, path: Path) -> None:
+    """Reject malformed quoted strings that Babel's lenient parser would silently accept
+    (an unterminated ``"``, text after the closing quote): translator work must never be
+    half-read and then written back truncated."""
+    for lineno, raw in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
+        line = raw.strip()
+        if not line or not _STARTS_STRING.match(line):
+            continue
+        if not (_KEYWORD_LINE.match(line) or _CONTINUATION.match(line)):
+            raise CatalogError("cannot parse catalogue: malformed quoted string", path, lineno)
+
+
+def _recover_previous(message: Message) -> None:
+    """Babel reads ``#| msgid`` lines as user comments; make them ``previous_id`` again."""
+    prev = [c for c in message.user_comments if c.startswith("|")]
+    if not prev:
+        return
+    message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
+    parts: dict[str, list[str]] = {}
+    current = None
+    for comment in prev:
+        body = comment[1:].strip()
+        m = re.match(r"^(msgctxt|msgid|msgid_plural)\s+(\".*\")$", body)
+        if m:
+            current = m.group(1)
+            parts[current] = [m.group(2)]
+        elif body.startswith('"') and current:
+            parts[current].append(body)
+    ids = [denormalize("\n".join(parts[k])) for k in ("msgid", "msgid_plural") if k in parts]
+    message.previous_id = ids
+
+
 def read_catalog(path: Path, locale: str | None = None, domain: str | None = None) -> Catalog:
     """Read a .po/.pot; a syntax error is a :class:`CatalogError` with its line."""
     try:
-        with open(path, "rb") as fh:
-            return read_po(fh, locale=locale, domain=domain, abort_invalid=True)
+        data = Path(path).read_bytes()
+        _check_strings(data, Path(path))
+        cat = read_po(io.BytesIO(data), locale=locale, domain=domain, abort_invalid=True)
+        for message in list(cat) + list(cat.obsolete.values()):
+            _recover_previous(message)
+        return cat
     except FileNotFoundError:
         raise CatalogError("catalogue not found", path) from None
     except PoFileError as exc:
@@ -124,9 +171,36 @@ def read_catalog(path: Path, locale: str | None = None, domain: str | None = Non
 
 
 def render_catalog(cat: Catalog) -> bytes:
+    """The .po text, with ``#| msgid`` lines laid out as msgmerge does.
+
+    Babel wraps a long previous msgid as if it were a comment, splitting the quoted
+    string mid-word; we let Babel place a short marker and put the properly
+    normalised string in its place.
+    """
+    saved: dict[str, list[str]] = {}
+    messages = [m for m in cat if m.id]
+    for i, message in enumerate(messages):
+        if message.previous_id:
+            marker = f"@@publisher-previous-{i}@@"
+            saved[marker] = list(message.previous_id)
+            message.previous_id = [marker]
+    for message in cat.obsolete.values():
+        message.previous_id = []
     buf = io.BytesIO()
-    write_po(buf, cat, width=76, include_previous=True, sort_output=False, sort_by_file=False)
-    return buf.getvalue()
+    try:
+        write_po(buf, cat, width=76, include_previous=True, sort_output=False,
+                 sort_by_file=False)
+    finally:
+        for message in messages:
+            if message.previous_id and message.previous_id[0] in saved:
+                message.previous_id = saved[message.previous_id[0]]
+    text = buf.getvalue().decode("utf-8")
+    for marker, previous in saved.items():
+        lines = ("msgid " + normalize(previous[0], width=76)).split("\n")
+        if len(previous) > 1:
+            lines += ("msgid_plural " + normalize(previous[1], width=76)).split("\n")
+        text = text.replace(f'#| msgid "{marker}"', "\n".join("#| " + ln for ln in lines))
+    return text.encode("utf-8")
 
 
 def _comparable(data: bytes) -> str:
@@ -150,7 +224,18 @@ def merge(template: Catalog, po_path: Path, lang: str) -> Catalog:
     """
     if po_path.exists():
         cat = read_catalog(po_path, locale=lang, domain=template.domain)
+        # Babel forgets the previous msgid of an entry that is still fuzzy from an
+        # earlier update when its msgid matches exactly; keep it, as msgmerge does.
+        previous = {(m.id, m.context): m.previous_id for m in cat if m.id and m.previous_id}
+        old_obsolete = dict(cat.obsolete)
         cat.update(template, no_fuzzy_matching=False, update_header_comment=False)
+        for m in cat:
+            key = (m.id, m.context)
+            if m.fuzzy and not m.previous_id and key in previous:
+                m.previous_id = previous[key]
+        for key, m in old_obsolete.items():  # obsolete entries are never dropped
+            if key not in cat.obsolete and cat.get(m.id, m.context) is None:
+                cat.obsolete[key] = m
         return cat
     cat = read_catalog_from_template(template, lang)
     return cat

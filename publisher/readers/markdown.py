@@ -96,7 +96,8 @@ def _convert_inline(tokens: list[Token], path: str | None, line: int | None) -> 
     for tok in tokens:
         t = tok.type
         if t == "text":
-            add(Text(tok.content))
+            if tok.content:  # markdown-it leaves empty text tokens around delimiters
+                add(Text(tok.content))
         elif t == "softbreak":
             add(Text(" "))
         elif t == "hardbreak":

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from ..errors import TemplateError
 from ..model import Mission
-from .markdown import read_front_matter
+from .markdown import _is_language, read_front_matter
 
-KNOWN = ("name", "address", "languages", "emblem")
+KNOWN = ("name", "address", "languages", "emblem", "regional_formats")
 
 
 def read_mission(path: str | os.PathLike[str]) -> Mission:
@@ -41,8 +41,13 @@ def read_mission(path: str | os.PathLike[str]) -> Mission:
         if not emblem_path.is_file():
             raise TemplateError(f"emblem image '{emblem}' not found", path, lines["emblem"])
         emblem = str(emblem_path)
+    regional = as_lines("regional_formats")
+    for tag in regional:
+        if "-" not in tag or not _is_language(tag.split("-")[0]):
+            raise TemplateError(f"regional format '{tag}' must be a language with a region, "
+                                "such as en-GB", path, lines["regional_formats"])
     refs = [(s, lines["name"]) for s in name]
     refs += [(s, lines["address"]) for s in as_lines("address")]
     return Mission(id=Path(path).stem, path=path, name_lines=name,
                    address_lines=as_lines("address"), languages=as_lines("languages"),
-                   emblem=emblem, lines=tuple(refs))
+                   emblem=emblem, regional_formats=regional, lines=tuple(refs))

@@ -1,0 +1,36 @@
+# Two commands do all the set-up on a fresh machine:
+#   make demo   builds the sample statement in every language and format
+#   make test   runs the whole test suite
+# Each creates the project-local virtual environment (.venv) from requirements.lock first.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
+
+.PHONY: demo test install extract update clean
+
+demo: $(STAMP)
+	$(BIN)/publisher build
+	@echo "Outputs are in build/ (open build/fsc-pc-92-dprk/fsc-pc-92-dprk.uk.pdf)"
+
+test: $(STAMP)
+	$(BIN)/python -m pytest
+
+install: $(STAMP)
+
+$(STAMP): pyproject.toml requirements.lock
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -r requirements.lock
+	$(PIP) install --no-deps --no-build-isolation -e .
+	touch $@
+
+extract: $(STAMP)
+	$(BIN)/publisher extract
+
+update: $(STAMP)
+	$(BIN)/publisher update
+
+clean:
+	rm -rf build

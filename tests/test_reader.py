@@ -1,0 +1,105 @@
+"""The reader: front matter into typed metadata, the body into the format-free model."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from publisher.errors import StatementError
+from publisher.model import Emph, HardBreak, Link, Paragraph, Strong, Sub, Sup, Text
+from publisher.readers.markdown import parse_inline, read_statement
+
+from .conftest import SAMPLE
+
+
+def test_sample_front_matter(sample):
+    meta = sample.meta
+    assert meta.mission == "ua-osce-vienna"
+    assert meta.date == datetime.date(2024, 11, 6)
+    assert meta.original == "en"
+    assert meta.languages == ("en", "uk")
+    assert meta.title.plain == "Statement by the Delegation of Ukraine"
+    assert meta.meeting.content == (Text("92"), Sup((Text("nd"),)), Text(" Joint FSC-PC Meeting"))
+    assert meta.agenda.plain.startswith("Agenda Item 1, Security Dialogue: “The Russian")
+    assert meta.line_of("date") == 4
+
+
+def test_sample_body_is_the_speech_unchanged(sample):
+    body = SAMPLE.read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    paragraphs = [p.strip() for p in body.strip().split("\n\n")]
+    assert [b.text.plain for b in sample.blocks] == paragraphs
+    assert all(isinstance(b, Paragraph) for b in sample.blocks)
+    assert sample.blocks[0].text.plain == "Chairs,"
+    assert sample.blocks[0].line == 11
+    assert sample.blocks[-1].text.plain == "Thank you, Mr Chairperson."
+    # Capitalisation and quotation marks are the speaker's, never normalised.
+    assert any('"appeasement"' in b.text.plain for b in sample.blocks)
+
+
+def test_inline_markup():
+    text = parse_inline("**Bold** and *it* 92<sup>nd</sup> H<sub>2</sub>O [OSCE](https://osce.org)")
+    assert text.content == (
+        Strong((Text("Bold"),)), Text(" and "), Emph((Text("it"),)), Text(" 92"),
+        Sup((Text("nd"),)), Text(" H"), Sub((Text("2"),)), Text("O "),
+        Link("https://osce.org", (Text("OSCE"),)),
+    )
+
+
+def test_soft_breaks_fold_and_hard_breaks_stay():
+    soft = parse_inline("one\ntwo")
+    assert soft.source == "one two" and soft.content == (Text("one two"),)
+    hard = parse_inline("one  \ntwo")
+    assert hard.content == (Text("one"), HardBreak(), Text("two"))
+    assert parse_inline(hard.source).content == hard.content
+
+
+def write(tmp_path: Path, front: str, body: str = "Chairs,\n") -> Path:
+    path = tmp_path / "bad.md"
+    path.write_text(f"---\n{front}---\n{body}", encoding="utf-8")
+    return path
+
+
+GOOD = ("mission: ua-osce-vienna\ndate: 2024-11-06\ntitle: A statement\noriginal: en\n")
+
+
+@pytest.mark.parametrize("front, body, line, message", [
+    (GOOD + "colour: blue\n", "Chairs,\n", 6, "unknown front-matter key 'colour'"),
+    ("mission: ua-osce-vienna\ndate: 2024-11-06\noriginal: en\n", "x\n", 1,
+     "missing required front-matter key 'title'"),
+    (GOOD.replace("2024-11-06", "2024-02-30"), "x\n", 3, "'2024-02-30' is not a valid date"),
+    (GOOD.replace("original: en", "original: ukr"), "x\n", 5, "unknown language code 'ukr'"),
+    (GOOD + "languages: [en, xx]\n", "x\n", 6, "unknown language code 'xx'"),
+    (GOOD, "Chairs,\n\nHello <script>alert(1)</script>\n", 9, "raw HTML '<script>' is not allowed"),
+    (GOOD, "Chairs,\n\n<div>\nblock\n</div>\n", 9, "raw HTML block '<div>' is not allowed"),
+    (GOOD, "Text <span>x</span>\n", 7, "raw HTML '<span>' is not allowed"),
+    (GOOD, "92<sup>nd Meeting\n", 7, "unclosed inline markup <sup>"),
+    (GOOD + "title: [unclosed\n", "x\n", 7, "not valid YAML"),
+    (GOOD + "title: again\n", "x\n", 6, "duplicate front-matter key 'title'"),
+    (GOOD, "", 7, "no body text"),
+])
+def test_bad_input_is_one_located_error(tmp_path, front, body, line, message):
+    path = write(tmp_path, front, body)
+    with pytest.raises(StatementError) as info:
+        read_statement(path)
+    err = info.value
+    assert err.line == line, str(err)
+    assert message in err.message
+    assert str(err).startswith(f"{path}:{line}: ") or str(err).startswith(f"{err.location}: ")
+    assert "\n" not in str(err)
+
+
+def test_missing_front_matter(tmp_path):
+    path = tmp_path / "plain.md"
+    path.write_text("Chairs,\n", encoding="utf-8")
+    with pytest.raises(StatementError, match="must start with '---'"):
+        read_statement(path)
+
+
+def test_not_utf8(tmp_path):
+    path = tmp_path / "latin1.md"
+    path.write_bytes(("---\n" + GOOD + "---\nCaf\xe9\n").encode("latin-1"))
+    with pytest.raises(StatementError) as info:
+        read_statement(path)
+    assert info.value.line == 7 and "UTF-8" in info.value.message

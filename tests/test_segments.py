@@ -1,0 +1,69 @@
+"""The one walker: extraction and application agree by construction."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+
+from publisher.i18n.segments import segments
+from publisher.i18n.translate import translate_statement
+from publisher.model import Sup, Text
+from publisher.readers.markdown import parse_inline, read_statement
+
+
+def catalog_from(statement, fn) -> Catalog:
+    cat = Catalog(locale="uk")
+    for seg in segments(statement):
+        cat.add(seg.msgid, fn(seg.msgid), context=seg.context)
+    return cat
+
+
+def test_messages_are_front_matter_then_blocks(sample):
+    segs = segments(sample)
+    assert [s.context for s in segs[:3]] == ["title", "meeting", "agenda"]
+    assert segs[1].msgid == "92<sup>nd</sup> Joint FSC-PC Meeting"
+    assert segs[3].msgid == "Chairs," and segs[3].line == 11 and segs[3].context is None
+    assert len(segs) == 3 + len(sample.blocks)
+    # "Chairs," is said twice: one message, two references.
+    assert sum(1 for s in segs if s.msgid == "Chairs,") == 2
+
+
+def test_identity_translation_gives_back_the_same_model(sample):
+    translated, cov = translate_statement(sample, catalog_from(sample, lambda m: m), "uk",
+                                          parse_inline, Path("uk.po"))
+    assert translated.blocks == sample.blocks
+    assert translated.meta == sample.meta
+    assert translated.language == "uk" and sample.language == "en"
+    assert cov.translated == cov.total == len({(s.msgid, s.context) for s in segments(sample)})
+    assert not cov.warnings
+
+
+def test_pseudo_translation_changes_text_keeps_structure(sample):
+    pseudo = catalog_from(sample, lambda m: m.replace("nd</sup>", "ND</sup>").upper()
+                          .replace("<SUP>", "<sup>").replace("</SUP>", "</sup>"))
+    translated, _ = translate_statement(sample, pseudo, "uk", parse_inline, Path("uk.po"))
+    assert translated.meta.meeting.content == (Text("92"), Sup((Text("ND"),)),
+                                               Text(" JOINT FSC-PC MEETING"))
+    assert translated.blocks[0].text.plain == "CHAIRS,"
+    assert sample.blocks[0].text.plain == "Chairs,"  # the source tree is never edited
+
+
+def test_missing_fuzzy_and_broken_translations_fall_back(tmp_path):
+    src = tmp_path / "s.md"
+    src.write_text("---\nmission: m\ndate: 2024-01-01\ntitle: T\noriginal: en\n---\n"
+                   "One.\n\nTwo.\n\nThree.\n\nFour.\n", encoding="utf-8")
+    statement = read_statement(src)
+    cat = Catalog(locale="fr")
+    cat.add("T", "T fr", context="title")
+    cat.add("One.", "Un.")
+    cat.add("Two.", "Deux.", flags=["fuzzy"])
+    cat.add("Three.", "Trois <script>x</script>.")
+    translated, cov = translate_statement(statement, cat, "fr", parse_inline, tmp_path / "fr.po")
+    assert [b.text.plain for b in translated.blocks] == ["Un.", "Two.", "Three.", "Four."]
+    assert (cov.total, cov.translated, cov.fuzzy, cov.invalid, cov.untranslated) == (5, 2, 1, 1, 1)
+    text = "\n".join(cov.warnings)
+    assert "fuzzy translation of 'Two.' not used" in text
+    assert "raw HTML '<script>' is not allowed" in text
+    assert "untranslated message 'Four.'" in text
+    assert f"{src}:13" in text or "s.md:13" in text
