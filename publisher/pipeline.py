@@ -144,7 +144,10 @@ def update(project: Project, languages: Iterable[str] = ()) -> list[CatalogChang
     All catalogues are read and merged before any is written, so one broken .po stops
     the update with its file and line and nothing is overwritten.
     """
-    from .i18n.catalogs import TEMPLATES_DOMAIN, merge, read_catalog, render_catalog, write_catalog
+    from .i18n.catalogs import (
+        TEMPLATES_DOMAIN, apply_memory, build_memory, merge, read_catalog, render_catalog,
+        write_catalog,
+    )
 
     statements = read_statements(project)
     wanted = set(languages)
@@ -172,10 +175,28 @@ def update(project: Project, languages: Iterable[str] = ()) -> list[CatalogChang
             merged.append((po, merge(templates[domain], po, lang)))  # type: ignore[arg-type]
         except CatalogError as exc:
             errors.append(exc)
+    # Every catalogue of the project that exists now, by language: the translation memory.
+    existing: dict[str, list[tuple[str, object]]] = {}
+    for po in sorted(project.locales.glob("*/LC_MESSAGES/*.po")):
+        try:
+            cat = read_catalog(po)
+        except CatalogError as exc:
+            errors.append(exc)
+            continue
+        existing.setdefault(po.parent.parent.name, []).append((po, cat))
     if errors:
         for exc in errors[1:]:
             log.error("%s", exc)
         raise errors[0]
+    for po, cat in merged:
+        if po.stem == TEMPLATES_DOMAIN:
+            continue
+        others = [(display_path(p) or str(p), c) for p, c in
+                  existing.get(po.parent.parent.name, []) if p != po]
+        exact, fuzzy = apply_memory(cat, build_memory(others))  # type: ignore[arg-type]
+        if exact or fuzzy:
+            log.info("%s: translation memory filled %d exact and %d fuzzy", display_path(po),
+                     exact, fuzzy)
     changes = []
     for po, cat in merged:
         existed = po.exists()

@@ -18,7 +18,7 @@ from publisher.pipeline import BuildOptions, Project, build, read_statements
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "seeds" / "fsc-pc-92-dprk.md"
-LANGS = ("en", "uk")
+LANGS = ("en", "uk", "fr", "de", "it", "ru", "es")
 
 
 def tool(name: str) -> str:

@@ -253,3 +253,57 @@ def read_catalog_from_template(template: Catalog, lang: str) -> Catalog:
     cat.header_comment = (f"# {Locale.parse(lang).english_name} translation of "
                           f"{template.domain}.\n#")
     return cat
+
+
+# ---------------------------------------------------------------- translation memory
+
+TM_THRESHOLD = 0.8
+"""Similarity (difflib ratio) above which a memory entry is offered as a fuzzy guess."""
+
+
+def build_memory(catalogs: list[tuple[str, Catalog]]) -> dict[str, tuple[str, str]]:
+    """msgid -> (translation, catalogue name) from reviewed (non-fuzzy) translations."""
+    memory: dict[str, tuple[str, str]] = {}
+    for name, cat in sorted(catalogs, key=lambda item: item[0]):
+        for m in cat:
+            if m.id and isinstance(m.id, str) and m.string and not m.fuzzy:
+                memory.setdefault(m.id, (str(m.string), name))
+    return memory
+
+
+def apply_memory(cat: Catalog, memory: dict[str, tuple[str, str]],
+                 threshold: float = TM_THRESHOLD) -> tuple[int, int]:
+    """Fill empty messages from the memory: exact matches as translated, close matches
+    as fuzzy with the matched source as previous msgid. Returns (exact, fuzzy) counts."""
+    from difflib import SequenceMatcher
+
+    exact = fuzzy = 0
+    keys = sorted(memory)
+    for m in cat:
+        if not m.id or not isinstance(m.id, str) or m.string:
+            continue
+        if m.id in memory:
+            text, source = memory[m.id]
+            m.string = text
+            m.user_comments = [*m.user_comments, f"translation memory: exact match in {source}"]
+            exact += 1
+            continue
+        best, best_ratio = None, threshold
+        matcher = SequenceMatcher(autojunk=False)
+        matcher.set_seq2(m.id)
+        for key in keys:
+            matcher.set_seq1(key)
+            if matcher.real_quick_ratio() < best_ratio or matcher.quick_ratio() < best_ratio:
+                continue
+            ratio = matcher.ratio()
+            if ratio >= best_ratio and (best is None or ratio > best_ratio):
+                best, best_ratio = key, ratio
+        if best is not None:
+            text, source = memory[best]
+            m.string = text
+            m.flags.add("fuzzy")
+            m.previous_id = [best]
+            m.user_comments = [*m.user_comments, f"translation memory: {round(best_ratio * 100)}% "
+                               f"match in {source}"]
+            fuzzy += 1
+    return exact, fuzzy
