@@ -183,5 +183,96 @@ def update(ctx: click.Context, langs: tuple[str, ...]) -> None:
         click.echo(f"{change.action:9} {display_path(change.path)}")
 
 
+@main.command(epilog=EPILOG)
+@click.option("-l", "--lang", "langs", multiple=True, metavar="LANGS",
+              help="Only these languages (comma-separated or repeated).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+@click.pass_context
+def stats(ctx: click.Context, langs: tuple[str, ...], as_json: bool) -> None:
+    """Completeness of every statement (and the template wording) per language:
+    translated / fuzzy / untranslated messages and source words.
+
+    \b
+    Examples:
+      publisher stats
+      publisher stats --lang uk --json
+    """
+    import json
+
+    from .pipeline import stats as run_stats
+
+    rows = run(run_stats, _project(ctx), _split(langs))
+    if as_json:
+        click.echo(json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=2))
+        return
+    head = ("statement", "lang", "translated", "fuzzy", "untransl.", "words", "done")
+    table = [head] + [(r.statement, r.lang, str(r.translated), str(r.fuzzy), str(r.untranslated),
+                       f"{r.translated_words}/{r.words}", f"{r.percent:.0f}%") for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    for n, row in enumerate(table):
+        click.echo("  ".join(c.ljust(w) if i < 2 else c.rjust(w)
+                             for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+        if n == 0:
+            click.echo("  ".join("-" * w for w in widths))
+
+
+@main.command(epilog=EPILOG)
+@click.option("-l", "--lang", "langs", multiple=True, metavar="LANGS",
+              help="Only these languages (comma-separated or repeated).")
+@click.option("--json", "as_json", is_flag=True, help="Print the problems as JSON.")
+@click.option("--strict", is_flag=True, help="Warnings (untranslated, fuzzy, ...) fail too.")
+@click.pass_context
+def check(ctx: click.Context, langs: tuple[str, ...], as_json: bool, strict: bool) -> None:
+    """Translation QA over every catalogue: inline markup, numbers, placeholders,
+    brackets and quotation marks, whitespace, headers, untranslated and fuzzy entries.
+
+    Prints every problem as FILE:LINE: [check] message and exits 1 if any is an error.
+
+    \b
+    Examples:
+      publisher check
+      publisher check --lang fr --json
+      publisher check --strict      # before a release: fuzzy or untranslated fails too
+    """
+    import json
+
+    from .pipeline import check as run_check
+
+    problems = run(run_check, _project(ctx), _split(langs))
+    if as_json:
+        click.echo(json.dumps([p.as_dict() for p in problems], ensure_ascii=False, indent=2))
+    else:
+        for p in problems:
+            click.echo(str(p))
+    errors = sum(1 for p in problems if p.severity == "error")
+    warnings = len(problems) - errors
+    click.echo(f"{errors} error(s), {warnings} warning(s)", err=True)
+    if errors or (strict and warnings):
+        sys.exit(1)
+
+
+@main.command(epilog=EPILOG)
+@click.argument("lang")
+@click.argument("statements", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False),
+              help="Write the review copies here instead of build/review/.")
+@click.pass_context
+def review(ctx: click.Context, lang: str, statements: tuple[str, ...],
+           output_dir: str | None) -> None:
+    """Bilingual review copy (HTML and PDF) of STATEMENTS in LANG: source and translation
+    side by side, paragraph by paragraph, untranslated and fuzzy paragraphs marked.
+
+    \b
+    Example:
+      publisher review uk       # -> build/review/fsc-pc-92-dprk.uk.review.{html,pdf}
+    """
+    from .pipeline import ReviewOptions, review as run_review
+
+    options = ReviewOptions(lang=lang, paths=list(statements),
+                            out_dir=Path(output_dir) if output_dir else None)
+    for path in run(run_review, _project(ctx), options):
+        click.echo(f"wrote {display_path(path)}")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -191,7 +191,7 @@ def update(project: Project, languages: Iterable[str] = ()) -> list[CatalogChang
     for po, cat in merged:
         if po.stem == TEMPLATES_DOMAIN:
             continue
-        others = [(display_path(p) or str(p), c) for p, c in
+        others = [(p.relative_to(project.root).as_posix(), c) for p, c in
                   existing.get(po.parent.parent.name, []) if p != po]
         exact, fuzzy = apply_memory(cat, build_memory(others))  # type: ignore[arg-type]
         if exact or fuzzy:
@@ -366,3 +366,139 @@ def build(project: Project, options: BuildOptions) -> BuildReport:
                                          hashlib.sha256(data).hexdigest()))
             log.info("wrote %s", display_path(path))
     return report
+
+
+# ---------------------------------------------------------------- stats, check, review
+
+def _catalog_files(project: Project) -> list[tuple[str, str, Path]]:
+    """(language, domain, path) of every .po in the project, sorted."""
+    return [(p.parent.parent.name, p.stem, p)
+            for p in sorted(project.locales.glob("*/LC_MESSAGES/*.po"))]
+
+
+@dataclass
+class StatRow:
+    statement: str
+    lang: str
+    total: int
+    translated: int
+    fuzzy: int
+    untranslated: int
+    words: int
+    translated_words: int
+    fuzzy_words: int
+    untranslated_words: int
+
+    @property
+    def percent(self) -> float:
+        return 100.0 * self.translated / self.total if self.total else 100.0
+
+    def as_dict(self) -> dict[str, object]:
+        d = dict(self.__dict__)
+        d["percent"] = round(self.percent, 1)
+        return d
+
+
+def stats(project: Project, languages: Iterable[str] = ()) -> list[StatRow]:
+    """Completeness of every statement (and the template wording) in every language."""
+    from .i18n.catalogs import TEMPLATES_DOMAIN, read_catalog
+    from .i18n.segments import segments
+
+    wanted = set(languages)
+    rows: list[StatRow] = []
+
+    def count(name: str, lang: str, messages: list[tuple[str, str | None]], po: Path) -> None:
+        cat = read_catalog(po) if po.exists() else None
+        row = StatRow(name, lang, *([0] * 8))
+        for msgid, ctx in dict.fromkeys(messages):
+            words = len(msgid.split())
+            m = cat.get(msgid, ctx) if cat is not None else None
+            state = ("untranslated" if m is None or not m.string else
+                     "fuzzy" if m.fuzzy else "translated")
+            row.total += 1
+            row.words += words
+            setattr(row, state, getattr(row, state) + 1)
+            setattr(row, f"{state}_words", getattr(row, f"{state}_words") + words)
+        rows.append(row)
+
+    statements = read_statements(project)
+    template_langs: set[str] = set()
+    for s in statements:
+        msgs = [(seg.msgid, seg.context) for seg in segments(s)]
+        for lang in s.meta.languages:
+            if lang == s.meta.original or (wanted and lang not in wanted):
+                continue
+            count(s.slug, lang, msgs, project.po(lang, s.slug))
+            template_langs.add(lang)
+    tmessages = [(m, None) for m in Translator(project).template_messages]
+    for lang in sorted(template_langs):
+        count(TEMPLATES_DOMAIN, lang, tmessages, project.po(lang, TEMPLATES_DOMAIN))
+    return rows
+
+
+def check(project: Project, languages: Iterable[str] = ()) -> list[object]:
+    """Translation QA over every catalogue; returns every problem found (none raised)."""
+    from .i18n.catalogs import read_catalog
+    from .i18n.checks import ERROR, Problem, check_catalog
+    from .readers.markdown import parse_inline
+
+    wanted = set(languages)
+    originals: dict[str, str] = {}
+    for seed in sorted(project.seeds.glob("*.md")) if project.seeds.is_dir() else []:
+        try:
+            originals[seed.stem] = read_statements(project, [seed])[0].meta.original
+        except PublisherError as exc:
+            log.warning("%s: warning: %s (numbers checked as English)", exc.location, exc.message)
+    problems: list[object] = []
+    for lang, domain, po in _catalog_files(project):
+        if wanted and lang not in wanted:
+            continue
+        try:
+            cat = read_catalog(po)
+        except CatalogError as exc:
+            problems.append(Problem(display_path(po) or str(po), exc.line, "syntax", ERROR,
+                                    exc.message))
+            continue
+        problems += check_catalog(cat, po, lang, originals.get(domain, "en"),
+                                  lambda text: parse_inline(text))
+    return problems
+
+
+@dataclass
+class ReviewOptions:
+    lang: str
+    paths: list[str] = field(default_factory=list)
+    out_dir: Path | None = None
+
+
+def review(project: Project, options: ReviewOptions) -> list[Path]:
+    """Write ``build/review/<slug>.<lang>.review.{html,pdf}`` for every statement in LANG."""
+    from .i18n import wording
+    from .i18n.translate import translate_statement
+    from .readers.markdown import parse_inline
+    from .writers.review import write_review
+
+    statements = [s for s in read_statements(project, options.paths)
+                  if options.lang in s.meta.languages and options.lang != s.meta.original]
+    if not statements:
+        raise PublisherError(f"no statement is translated into '{options.lang}'")
+    translator = Translator(project)
+    out_root = options.out_dir or project.build_dir / "review"
+    written: list[Path] = []
+    for s in statements:
+        catalog, po = translator._catalog(options.lang, s.slug)
+        _, cov = translate_statement(s, catalog, options.lang, parse_inline, po)
+        extra = {
+            "slug": s.slug, "source_lang": s.meta.original, "target_lang": options.lang,
+            "source_name": wording.language_name(s.meta.original, "en"),
+            "target_name": wording.language_name(options.lang, "en"),
+            "dir": wording.direction(options.lang), "generator": f"publisher {__version__}",
+            "counts": {"total": len(cov.rows), **{k: sum(r.status == k for r in cov.rows) for k in
+                       ("translated", "fuzzy", "untranslated", "invalid")}},
+        }
+        html, pdf = write_review(project.templates, cov.rows, extra, _timestamp(s))
+        for data, ext in ((html, "html"), (pdf, "pdf")):
+            path = out_root / f"{s.slug}.{options.lang}.review.{ext}"
+            atomic_write(path, data)
+            written.append(path)
+    return written

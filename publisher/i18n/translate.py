@@ -21,6 +21,20 @@ from .segments import Segment, map_segments
 InlineParser = Callable[[str, "str | None", "int | None"], RichText]
 
 
+@dataclass(frozen=True)
+class Row:
+    """One message of a statement and what the catalogue made of it (for review copies)."""
+
+    segment: Segment
+    source: RichText
+    translation: RichText | None
+    """The published text: None when the source is kept."""
+    status: str
+    """``translated``, ``fuzzy``, ``untranslated`` or ``invalid``."""
+    pending: str = ""
+    """A fuzzy or unparsable translation that was not published, shown to reviewers."""
+
+
 @dataclass
 class Coverage:
     """How much of a statement a catalogue translated."""
@@ -31,6 +45,7 @@ class Coverage:
     untranslated: int = 0
     invalid: int = 0
     warnings: list[str] = field(default_factory=list)
+    rows: list[Row] = field(default_factory=list)
 
     @property
     def percent(self) -> float:
@@ -61,6 +76,7 @@ def translate_statement(statement: Statement, catalog: Catalog | None, lang: str
         msg = catalog.get(seg.msgid, seg.context) if catalog is not None else None
         where = f"{src}:{seg.line}"
         if msg is None or not msg.string:
+            cov.rows.append(Row(seg, text, None, "untranslated"))
             if first:
                 cov.untranslated += 1
                 if catalog is not None:
@@ -68,6 +84,7 @@ def translate_statement(statement: Statement, catalog: Catalog | None, lang: str
                                         f"'{_short(seg.msgid)}'; using the source text")
             return text
         if msg.fuzzy:
+            cov.rows.append(Row(seg, text, None, "fuzzy", str(msg.string)))
             if first:
                 cov.fuzzy += 1
                 cov.warnings.append(f"{po}:{msg.lineno}: warning: [{lang}] fuzzy translation of "
@@ -76,11 +93,13 @@ def translate_statement(statement: Statement, catalog: Catalog | None, lang: str
         try:
             result = parse(str(msg.string), str(po_path), msg.lineno)
         except PublisherError as exc:
+            cov.rows.append(Row(seg, text, None, "invalid", str(msg.string)))
             if first:
                 cov.invalid += 1
                 cov.warnings.append(f"{po}:{msg.lineno}: warning: [{lang}] {exc.message}; "
                                     "using the source text")
             return text
+        cov.rows.append(Row(seg, text, result, "translated"))
         if first:
             cov.translated += 1
         return result

@@ -8,6 +8,7 @@ up once per process and reused for every document.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import os
 from contextlib import contextmanager
@@ -55,12 +56,12 @@ def _font_config() -> FontConfiguration:
 
 
 @contextmanager
-def _font_timestamps(edition: Edition) -> Iterator[None]:
+def _font_timestamps(timestamp: datetime.datetime) -> Iterator[None]:
     """Font subsetting stamps each subset's ``head`` table with "now" unless
     ``SOURCE_DATE_EPOCH`` is set; pin it to the edition's date while rendering so the
     same inputs give the same bytes."""
     saved = os.environ.get("SOURCE_DATE_EPOCH")
-    os.environ["SOURCE_DATE_EPOCH"] = str(int(edition.timestamp.timestamp()))
+    os.environ["SOURCE_DATE_EPOCH"] = str(int(timestamp.timestamp()))
     try:
         yield
     finally:
@@ -79,13 +80,18 @@ def _emblem_src(edition: Edition) -> str | None:
 def write_pdf(edition: Edition, template_dir: Path) -> bytes:
     html = render_html(edition, template_dir, media="print",
                        extra={"fonts_css": Markup(font_face_css()), "emblem_src": _emblem_src(edition)})
-    allowed = (template_dir, *font_dirs())
-    if edition.mission.emblem:
-        allowed += (Path(edition.mission.emblem).parent,)
+    extra = (Path(edition.mission.emblem).parent,) if edition.mission.emblem else ()
+    return html_to_pdf(html, template_dir, edition.timestamp, extra)
+
+
+def html_to_pdf(html: str, template_dir: Path, timestamp: datetime.datetime,
+                extra_allowed: tuple[Path, ...] = ()) -> bytes:
+    """Typeset an HTML page of ours: tagged PDF/UA-1, fonts from the font packages only."""
+    allowed = (template_dir, *font_dirs(), *extra_allowed)
     fetcher = LocalOnlyFetcher(allowed)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     try:
-        with _font_timestamps(edition):
+        with _font_timestamps(timestamp):
             document = HTML(string=html, base_url=str(template_dir.resolve()) + "/",
                             url_fetcher=fetcher, media_type="print")
             pdf = document.write_pdf(font_config=_font_config(), pdf_variant=PDF_VARIANT,
