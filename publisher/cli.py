@@ -114,9 +114,12 @@ def main(ctx: click.Context, root: str, verbose: int) -> None:
                    "e.g. a missing or fuzzy translation.")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False),
               help="Write outputs here instead of build/.")
+@click.option("--pdf-variant", type=click.Choice(["pdf/ua-1", "pdf/a-3b"]), default="pdf/ua-1",
+              show_default=True, help="Accessible tagged PDF, or archival PDF/A-3b.")
 @click.pass_context
 def build(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...],
-          formats: tuple[str, ...], strict: bool, output_dir: str | None) -> None:
+          formats: tuple[str, ...], strict: bool, output_dir: str | None,
+          pdf_variant: str) -> None:
     """Build STATEMENTS (default: every seeds/*.md) in every language and format.
 
     Outputs are named build/<slug>/<slug>.<lang>.<format>, e.g.
@@ -136,7 +139,8 @@ def build(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...
         raise click.BadParameter(f"unknown format {', '.join(bad)} (choose from "
                                  f"{', '.join(FORMATS)})", param_hint="--format")
     options = BuildOptions(paths=list(statements), languages=_split(langs), formats=fmts,
-                           strict=strict, out_dir=Path(output_dir) if output_dir else None)
+                           strict=strict, out_dir=Path(output_dir) if output_dir else None,
+                           pdf_variant=pdf_variant)
     report = run(run_build, _project(ctx), options)
     n_warn = len(report.warnings)
     click.echo(f"built {len(report.outputs)} file(s)"
@@ -272,6 +276,24 @@ def review(ctx: click.Context, lang: str, statements: tuple[str, ...],
                             out_dir=Path(output_dir) if output_dir else None)
     for path in run(run_review, _project(ctx), options):
         click.echo(f"wrote {display_path(path)}")
+
+
+@main.command(epilog=EPILOG)
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False),
+              help="Where the PDFs were built (default: build/).")
+@click.pass_context
+def proof(ctx: click.Context, output_dir: str | None) -> None:
+    """Render page 1 of every built PDF onto one contact sheet, build/proof.png, to
+    eyeball every language at once.
+
+    \b
+    Example:
+      publisher build --format pdf && publisher proof
+    """
+    from .pipeline import proof as run_proof
+
+    path = run(run_proof, _project(ctx), Path(output_dir) if output_dir else None)
+    click.echo(f"wrote {display_path(path)}")
 
 
 if __name__ == "__main__":  # pragma: no cover

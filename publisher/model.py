@@ -238,6 +238,9 @@ class Alternate:
     """The language's name in itself, e.g. "українська"."""
     href: str
     """File name of that version without extension, relative to this one."""
+    region_tag: str = ""
+    """The language with its likely region (``fr-FR``), for Open Graph locales."""
+    direction: str = "ltr"
 
 
 @dataclass(frozen=True)
@@ -279,6 +282,8 @@ class Edition:
     """The only date written into output metadata (``SOURCE_DATE_EPOCH`` or the delivery date)."""
     generator: str
     """Name and version of the tool, for document metadata."""
+    pdf_variant: str = "pdf/ua-1"
+    """PDF flavour: ``pdf/ua-1`` (tagged, accessible) or ``pdf/a-3b`` (archival)."""
 
     @property
     def title(self) -> str:

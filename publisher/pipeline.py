@@ -7,6 +7,7 @@ and problems a user can fix are raised as :class:`~publisher.errors.PublisherErr
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import hashlib
 import logging
@@ -14,7 +15,7 @@ import os
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from . import __version__
 from .errors import CatalogError, PublisherError, StatementError, StrictModeError, display_path
@@ -216,6 +217,10 @@ class BuildOptions:
     formats: list[str] = field(default_factory=list)
     strict: bool = False
     out_dir: Path | None = None
+    pdf_variant: str = "pdf/ua-1"
+
+
+PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
 
 
 @dataclass
@@ -251,12 +256,13 @@ class Translator:
         self.missions = Missions(project)
 
     @cached_property
-    def template_messages(self) -> list[str]:
+    def template_messages(self) -> list[tuple[str, str | None]]:
+        """(msgid, msgctxt) of every template message, extracted from the sources."""
         from .i18n.catalogs import templates_template
 
         cat = templates_template(self.project.templates, WORDING_MODULE,
                                  self.missions.all(), self.project.root)
-        return [m.id for m in cat if m.id and isinstance(m.id, str)]
+        return [(m.id, m.context) for m in cat if m.id and isinstance(m.id, str)]
 
     def _catalog(self, lang: str, domain: str):  # type: ignore[no-untyped-def]
         from .i18n.catalogs import read_catalog
@@ -311,13 +317,16 @@ class Translator:
             original_line = _(wording.ORIGINAL) % {
                 "language": wording.upper(wording.language_name(meta.original, lang), lang)}
         alternates = tuple(
-            Alternate(other, wording.language_name(other, other), f"{statement.slug}.{other}")
+            Alternate(other, wording.language_name(other, other), f"{statement.slug}.{other}",
+                      wording.region_tag(other), wording.direction(other))
             for other in meta.languages if other != lang)
         edition = Edition(
             statement=text, mission=mission, lang=lang, region_tag=wording.region_tag(lang),
             direction=wording.direction(lang),
             language_name=wording.language_name(lang, lang),
-            date_text=wording.long_date(meta.date, self._format_locale(mission, lang)),
+            date_text=wording.long_date(meta.date, self._format_locale(mission, lang),
+                                        strings.get(wording.DATE_PATTERN),
+                                        strings.get(wording.FIRST_DAY)),
             language_line=language_line, original_line=original_line,
             check_line=_(wording.CHECK) if meta.check_against_delivery else None,
             page_label=wording.page_parts(_(wording.PAGE)),
@@ -326,6 +335,43 @@ class Translator:
             timestamp=_timestamp(statement), generator=f"publisher {__version__}",
         )
         return edition, percent
+
+
+def _texts(edition: Edition) -> Iterator[tuple[str, int | None]]:
+    """Every piece of text an edition prints, with the statement line it comes from."""
+    from .i18n.segments import map_segments
+
+    found: list[tuple[str, int | None]] = []
+
+    def collect(seg, text):  # type: ignore[no-untyped-def]
+        found.append((text.plain, seg.line))
+        return text
+
+    map_segments(edition.statement, collect)
+    yield from found
+    for line in (edition.date_text, edition.language_line, edition.original_line,
+                 edition.check_line, edition.statement.meta.symbol, *edition.mission.name_lines,
+                 *edition.mission.address_lines, *(p.text for p in edition.page_label)):
+        if line:
+            yield line, None
+
+
+def check_glyphs(edition: Edition) -> None:
+    """Before rendering: every character must have a glyph in the PDF fonts."""
+    import unicodedata
+
+    from .writers.fonts import FAMILIES, missing_glyphs
+
+    first_line: dict[str, int | None] = {}
+    for text, line in _texts(edition):
+        for ch in missing_glyphs(text):
+            first_line.setdefault(ch, line)
+    if first_line:
+        chars = ", ".join(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})"
+                          for ch in sorted(first_line))
+        line = min((ln for ln in first_line.values() if ln), default=None)
+        raise PublisherError(f"[{edition.lang}] no glyph in the PDF fonts ({', '.join(FAMILIES)}) "
+                             f"for {chars}", edition.statement.path, line)
 
 
 def build(project: Project, options: BuildOptions) -> BuildReport:
@@ -343,17 +389,27 @@ def build(project: Project, options: BuildOptions) -> BuildReport:
     report = BuildReport()
     translator = Translator(project)
     editions: list[Edition] = []
+    from .symbols import symbol_problem
+
     for statement in statements:
+        symbol = statement.meta.symbol
+        problem = symbol_problem(symbol) if symbol else None
+        if problem:
+            report.warnings.append(f"{display_path(statement.path)}:"
+                                   f"{statement.meta.line_of('symbol')}: warning: {problem}")
         for lang in statement.meta.languages:
             if options.languages and lang not in options.languages:
                 continue
             edition, percent = translator.edition(statement, lang, report.warnings)
-            editions.append(edition)
+            editions.append(dataclasses.replace(edition, pdf_variant=options.pdf_variant))
             report.coverage[(statement.slug, lang)] = percent
     for w in report.warnings:
         log.warning("%s", w)
     if options.strict and report.warnings:
         raise StrictModeError(f"{len(report.warnings)} warning(s) and --strict: nothing was built")
+    if "pdf" in formats:
+        for edition in editions:
+            check_glyphs(edition)
 
     out_root = options.out_dir or project.build_dir
     for edition in editions:
@@ -365,7 +421,31 @@ def build(project: Project, options: BuildOptions) -> BuildReport:
             report.outputs.append(Output(slug, edition.lang, fmt, path, len(data),
                                          hashlib.sha256(data).hexdigest()))
             log.info("wrote %s", display_path(path))
+    write_index(project, statements, out_root)
     return report
+
+
+def write_index(project: Project, statements: list[Statement], out_root: Path) -> Path:
+    """``build/index.html`` linking every output of every statement found on disk."""
+    from .i18n import wording
+    from .writers import FORMATS
+    from .writers.index import write_index as render_index
+
+    entries = []
+    for s in statements:
+        rows = []
+        for lang in s.meta.languages:
+            files = {fmt: f"{s.slug}/{s.slug}.{lang}.{fmt}" for fmt in FORMATS
+                     if (out_root / s.slug / f"{s.slug}.{lang}.{fmt}").is_file()}
+            rows.append({"lang": lang, "name": wording.language_name(lang, lang),
+                         "dir": wording.direction(lang), "files": files})
+        entries.append({"slug": s.slug, "title": s.meta.title.plain, "date": s.meta.date,
+                        "lang": s.meta.original, "dir": wording.direction(s.meta.original),
+                        "rows": rows})
+    path = out_root / "index.html"
+    atomic_write(path, render_index(project.templates, entries, list(FORMATS),
+                                    f"publisher {__version__}"))
+    return path
 
 
 # ---------------------------------------------------------------- stats, check, review
@@ -430,7 +510,10 @@ def stats(project: Project, languages: Iterable[str] = ()) -> list[StatRow]:
                 continue
             count(s.slug, lang, msgs, project.po(lang, s.slug))
             template_langs.add(lang)
-    tmessages = [(m, None) for m in Translator(project).template_messages]
+    from .i18n.wording import OPTIONAL_CONTEXTS
+
+    tmessages = [(m, c) for m, c in Translator(project).template_messages
+                 if c not in OPTIONAL_CONTEXTS]
     for lang in sorted(template_langs):
         count(TEMPLATES_DOMAIN, lang, tmessages, project.po(lang, TEMPLATES_DOMAIN))
     return rows
@@ -502,3 +585,23 @@ def review(project: Project, options: ReviewOptions) -> list[Path]:
             atomic_write(path, data)
             written.append(path)
     return written
+
+
+def proof(project: Project, out_dir: Path | None = None) -> Path:
+    """``build/proof.png``: page 1 of every built PDF on one contact sheet."""
+    from .writers.fonts import font_faces
+    from .writers.proof import contact_sheet
+
+    out_root = out_dir or project.build_dir
+    pdfs: list[tuple[str, Path]] = []
+    for s in read_statements(project):
+        for lang in s.meta.languages:
+            pdf = out_root / s.slug / f"{s.slug}.{lang}.pdf"
+            if pdf.is_file():
+                pdfs.append((f"{s.slug} · {lang}", pdf))
+    if not pdfs:
+        raise PublisherError("no PDF to proof: run `publisher build` first", out_root)
+    label_font = next(f.path for f in font_faces() if f.family == "Noto Sans" and f.style == "normal")
+    path = out_root / "proof.png"
+    atomic_write(path, contact_sheet(pdfs, label_font))
+    return path

@@ -18,7 +18,7 @@ from publisher.pipeline import BuildOptions, Project, build, read_statements
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "seeds" / "fsc-pc-92-dprk.md"
-LANGS = ("en", "uk", "fr", "de", "it", "ru", "es")
+LANGS = ("en", "uk", "fr", "de", "it", "ru", "es", "ar")
 
 
 def tool(name: str) -> str:
@@ -40,7 +40,14 @@ def normalise(text: str) -> str:
     and justified spacing differ between PDF engines), NFC, case folded (titles are set
     in capitals by style)."""
     text = unicodedata.normalize("NFC", text).casefold()
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Cf")  # bidi controls
     return re.sub(r"[\s\-\u00ad\u2010\u2011]+", "", text)
+
+
+def normalise_rtl(text: str) -> str:
+    """As :func:`normalise`, also without punctuation: PDF readers move neutral marks
+    (a full stop, a slash) across the boundary of a right-to-left and a number run."""
+    return re.sub(r"[^\w]", "", normalise(text))
 
 
 def pdf_streams(data: bytes) -> list[bytes]:

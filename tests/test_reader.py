@@ -19,7 +19,7 @@ def test_sample_front_matter(sample):
     assert meta.mission == "ua-osce-vienna"
     assert meta.date == datetime.date(2024, 11, 6)
     assert meta.original == "en"
-    assert meta.languages == ("en", "uk", "fr", "de", "it", "ru", "es")
+    assert meta.languages == ("en", "uk", "fr", "de", "it", "ru", "es", "ar")
     assert meta.title.plain == "Statement by the Delegation of Ukraine"
     assert meta.meeting.content == (Text("92"), Sup((Text("nd"),)), Text(" Joint FSC-PC Meeting"))
     assert meta.agenda.plain.startswith("Agenda Item 1, Security Dialogue: “The Russian")

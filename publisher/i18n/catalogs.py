@@ -30,7 +30,7 @@ from .segments import segments
 TEMPLATES_DOMAIN = "templates"
 _DATE_HEADER = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.M)
 _KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
-             "N_": None}
+             "N_": None, "NC_": ((1, "c"), 2)}
 
 
 def now() -> datetime.datetime:

@@ -249,8 +249,13 @@ def check_catalog(cat: Catalog, path: Path, folder_lang: str, source_lang: str,
     where = display_path(path) or str(path)
     problems = check_header(cat, folder_lang, where)
     ctx = Context(source_lang, folder_lang, parse)
+    from .wording import OPTIONAL_CONTEXTS
+
     for msg in cat:
         if not msg.id or not isinstance(msg.id, str):
+            continue
+        if msg.context in OPTIONAL_CONTEXTS:
+            problems += _check_date_format(msg, where)
             continue
         if not msg.string:
             problems.append(Problem(where, msg.lineno, "untranslated", WARNING,
@@ -262,6 +267,20 @@ def check_catalog(cat: Catalog, path: Path, folder_lang: str, source_lang: str,
         for check, severity, text in check_message(msg, ctx):
             problems.append(Problem(where, msg.lineno, check, severity, text))
     return problems
+
+
+def _check_date_format(msg: Message, where: str) -> list[Problem]:
+    """An optional date override must be a pattern Babel can use (or empty)."""
+    from babel.dates import parse_pattern
+
+    if not msg.string or msg.id != "long date pattern":
+        return []
+    try:
+        parse_pattern(str(msg.string))
+    except (ValueError, KeyError) as exc:
+        return [Problem(where, msg.lineno, "date-format", ERROR,
+                        f"'{msg.string}' is not a CLDR date pattern: {exc}")]
+    return []
 
 
 def _short(text: str, width: int = 50) -> str:

@@ -108,22 +108,33 @@ def translate_statement(statement: Statement, catalog: Catalog | None, lang: str
     return translated, cov
 
 
-def template_strings(catalog: Catalog | None, messages: list[str], lang: str,
+def template_strings(catalog: Catalog | None, messages: list[tuple[str, str | None]], lang: str,
                      po_path: Path) -> tuple[dict[str, str], list[str]]:
-    """The template wording for ``lang``: (msgid -> msgstr, warnings for missing ones)."""
+    """The template wording for ``lang``: (key -> msgstr, warnings for missing ones).
+
+    The key is the msgid, or ``context\x04msgid`` for a message with a context. Messages
+    in an optional context (date-format overrides) may stay empty without a warning.
+    """
+    from .wording import OPTIONAL_CONTEXTS
+
     table: dict[str, str] = {}
     warnings: list[str] = []
     po = display_path(po_path)
     if catalog is None:
         return table, [f"{po}: warning: no template catalogue for '{lang}'; the letterhead "
                        "and masthead wording stay in the source language"]
-    for msgid in messages:
-        msg = catalog.get(msgid)
+    for msgid, context in messages:
+        msg = catalog.get(msgid, context)
+        key = f"{context}\x04{msgid}" if context else msgid
+        if context in OPTIONAL_CONTEXTS:
+            if msg is not None and msg.string and not msg.fuzzy:
+                table[key] = str(msg.string)
+            continue
         if msg is None or not msg.string or msg.fuzzy:
             state = "fuzzy" if msg is not None and msg.fuzzy else "untranslated"
             line = f":{msg.lineno}" if msg is not None else ""
             warnings.append(f"{po}{line}: warning: [{lang}] {state} template message "
                             f"'{_short(msgid)}'; using the source text")
             continue
-        table[msgid] = str(msg.string)
+        table[key] = str(msg.string)
     return table, warnings

@@ -10,7 +10,7 @@ import datetime
 import re
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, get_date_format
 
 from ..model import PagePart
 
@@ -20,8 +20,13 @@ def N_(message: str) -> str:
     return message
 
 
-# TRANSLATORS: masthead line naming the language the statement was written in;
-# %(language)s is the language's name in capitals (e.g. UKRAINIAN).
+def NC_(context: str, message: str) -> str:
+    """Mark a string with a context for extraction; the key is ``context\x04message``."""
+    return f"{context}\x04{message}"
+
+
+# TRANSLATORS: masthead line naming the original language;
+# %(language)s is its name in capitals (e.g. UKRAINIAN).
 ORIGINAL = N_("Original: %(language)s")
 # TRANSLATORS: masthead line of a statement issued in one language only.
 ONLY = N_("%(language)s only")
@@ -29,6 +34,18 @@ ONLY = N_("%(language)s only")
 PAGE = N_("Page %(page)s of %(pages)s")
 # TRANSLATORS: line printed on advance copies of a speech.
 CHECK = N_("Check against delivery")
+
+# Optional overrides: an empty translation means "use CLDR's standard long date".
+# TRANSLATORS: optional CLDR pattern for the masthead date,
+# e.g. d MMMM y 'года' (Russian OSCE style).
+# Leave empty for the standard long date.
+DATE_PATTERN = NC_("date-format", "long date pattern")
+# TRANSLATORS: optional: the first day of a month in the
+# masthead date, e.g. 1er (French OSCE style).
+# Leave empty for the plain number.
+FIRST_DAY = NC_("date-format", "day 1")
+OPTIONAL_CONTEXTS = ("date-format",)
+"""Template messages that may stay empty: they only override CLDR's defaults."""
 
 _PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
 
@@ -67,9 +84,22 @@ def upper(text: str, lang: str) -> str:
     return text.upper()
 
 
-def long_date(date: datetime.date, lang: str, pattern: str | None = None) -> str:
-    """The delivery date as the locale writes it; ``pattern`` may override CLDR's."""
-    return format_date(date, pattern or "long", locale=locale_of(lang))
+def long_date(date: datetime.date, lang: str, pattern: str | None = None,
+              first_day: str | None = None) -> str:
+    """The delivery date as the locale writes it.
+
+    ``pattern`` (a CLDR pattern) replaces the locale's long date pattern; ``first_day``
+    replaces the day number on the first of a month ("1er").
+    """
+    locale = locale_of(lang)
+    if date.day == 1 and first_day:
+        base = pattern or get_date_format("long", locale=locale).pattern
+        literal = "'" + first_day.replace("'", "''") + "'"
+        # Replace the unquoted single "d" (day of month) of the pattern.
+        parts = re.split(r"('(?:[^']|'')*')", base)
+        parts = [p if p.startswith("'") else re.sub(r"(?<!d)d(?!d)", literal, p) for p in parts]
+        pattern = "".join(parts)
+    return format_date(date, pattern or "long", locale=locale)
 
 
 def page_parts(translated: str) -> tuple[PagePart, ...]:

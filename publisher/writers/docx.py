@@ -124,9 +124,26 @@ def _page_label(par: DocxParagraph, edition: Edition) -> None:
             _field(par, "PAGE" if part.kind == "page" else "NUMPAGES")
 
 
-def _bidi(par: DocxParagraph) -> None:
+_AFTER_BIDI = {qn(f"w:{name}") for name in (
+    "adjustRightInd", "snapToGrid", "spacing", "ind", "contextualSpacing", "mirrorIndents",
+    "suppressOverlap", "jc", "textDirection", "textAlignment", "textboxTightWrap",
+    "outlineLvl", "divId", "cnfStyle", "rPr", "sectPr", "pPrChange")}
+
+
+def _make_rtl(par: DocxParagraph) -> None:
+    """A right-to-left paragraph (``w:bidi``, in schema order) with right-to-left runs."""
     ppr = par._p.get_or_add_pPr()
-    ppr.append(OxmlElement("w:bidi"))
+    if ppr.find(qn("w:bidi")) is None:
+        bidi = OxmlElement("w:bidi")
+        successor = next((child for child in ppr if child.tag in _AFTER_BIDI), None)
+        if successor is None:
+            ppr.append(bidi)
+        else:
+            successor.addprevious(bidi)
+    for r in par._p.iter(qn("w:r")):
+        rpr = r.get_or_add_rPr()
+        if rpr.find(qn("w:rtl")) is None:
+            rpr._insert_rtl(OxmlElement("w:rtl"))
 
 
 def _set_language(document: Document, edition: Edition) -> None:
@@ -151,6 +168,17 @@ def _set_language(document: Document, edition: Edition) -> None:
     lang.set(qn("w:val"), tag)
     lang.set(qn("w:eastAsia"), tag)
     lang.set(qn("w:bidi"), tag)
+
+
+def _emblem_picture(edition: Edition) -> Path | None:
+    """The emblem as a picture Word can place: the PNG itself, or the PNG beside an SVG."""
+    if not edition.mission.emblem:
+        return None
+    path = Path(edition.mission.emblem)
+    if path.suffix.lower() == ".svg":
+        png = path.with_suffix(".png")
+        return png if png.is_file() else None
+    return path
 
 
 def _normalise_zip(data: bytes) -> bytes:
@@ -196,9 +224,10 @@ def write_docx(edition: Edition, template_dir: Path) -> bytes:
     for i, text in enumerate(lines):
         par = first if i == 0 else head.add_paragraph(style="Masthead")
         par.add_run(text)
-    if edition.mission.emblem and not edition.mission.emblem.lower().endswith(".svg"):
+    picture = _emblem_picture(edition)
+    if picture is not None:
         par = head.add_paragraph(style="Mission Name")
-        par.add_run().add_picture(edition.mission.emblem, height=Mm(20))
+        par.add_run().add_picture(str(picture), height=Mm(20))
     for text in edition.mission.name_lines:
         head.add_paragraph(text, style="Mission Name")
     for text in edition.mission.address_lines:
@@ -229,9 +258,7 @@ def write_docx(edition: Edition, template_dir: Path) -> bytes:
     if rtl:
         for part in (document, head, section.header, section.first_page_footer, section.footer):
             for par in part.paragraphs:
-                _bidi(par)
-                for run in par.runs:
-                    run._r.get_or_add_rPr().append(OxmlElement("w:rtl"))
+                _make_rtl(par)
 
     _set_language(document, edition)
     core = document.core_properties

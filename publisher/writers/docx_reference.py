@@ -70,9 +70,15 @@ def make_reference(path: Path) -> None:
         st.font.bold = bold
         st.font.italic = italic
         st.font.all_caps = caps
+        if bold:
+            st.element.get_or_add_rPr().get_or_add_bCs()  # complex scripts (Arabic) too
+        if italic:
+            st.element.get_or_add_rPr().get_or_add_iCs()
         st.paragraph_format.alignment = align
         st.paragraph_format.space_after = Pt(after)
         st.paragraph_format.space_before = Pt(18 if name == "Statement Title" else 0)
+    styles["Strong"].element.get_or_add_rPr().get_or_add_bCs()
+    styles["Emphasis"].element.get_or_add_rPr().get_or_add_iCs()
     for name, (bold, italic, valign) in CHARACTER_STYLES.items():
         st = styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
         st.base_style = styles["Default Paragraph Font"]

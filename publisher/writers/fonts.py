@@ -9,8 +9,12 @@ from pathlib import Path
 
 from ..errors import TemplateError
 
-FAMILIES = ("Noto Serif", "Noto Sans")
-"""Families the PDF may use, in stylesheet order (the first is the text face)."""
+FAMILIES = ("Noto Serif", "Noto Sans", "Amiri")
+"""Families the PDF may use: the text face, the sans face, the Arabic-script face.
+
+Amiri (a Naskh face) draws every Arabic letter as one glyph, so text copied or
+extracted from the PDF is the text that was typeset; fonts that build letters from a
+dotless skeleton plus dots cannot be mapped back to their characters."""
 
 
 @dataclass(frozen=True)
@@ -18,6 +22,8 @@ class FontFace:
     family: str
     style: str
     path: Path
+    weights: tuple[int, ...]
+    """The CSS weights this file serves (a variable font serves every one we use)."""
 
 
 @lru_cache(maxsize=1)
@@ -34,15 +40,15 @@ def font_faces() -> tuple[FontFace, ...]:
         for f in fam.files:
             if not Path(f.path).is_file():
                 raise TemplateError(f"font file missing: {f.path}")
-            faces.append(FontFace(name, f.style, Path(f.path)))
+            weights = (400, 700) if f.variable or f.weight is None else (int(f.weight),)
+            faces.append(FontFace(name, f.style, Path(f.path), weights))
     return tuple(faces)
 
 
 def font_face_css() -> str:
     rules = []
     for face in font_faces():
-        # Variable fonts: one file serves every weight; declare the two the templates use.
-        for weight in (400, 700):
+        for weight in face.weights:
             rules.append(
                 f'@font-face {{ font-family: "{face.family}"; src: url("{face.path.as_uri()}"); '
                 f"font-style: {face.style}; font-weight: {weight}; }}")
@@ -51,3 +57,25 @@ def font_face_css() -> str:
 
 def font_dirs() -> tuple[Path, ...]:
     return tuple(sorted({face.path.parent for face in font_faces()}))
+
+
+@lru_cache(maxsize=1)
+def covered_codepoints() -> frozenset[int]:
+    """Every code point some PDF font has a glyph for."""
+    from fontTools.ttLib import TTFont
+
+    points: set[int] = set()
+    for face in font_faces():
+        font = TTFont(str(face.path), lazy=True)
+        points.update(font.getBestCmap() or {})
+        font.close()
+    return frozenset(points)
+
+
+def missing_glyphs(text: str) -> list[str]:
+    """Characters of ``text`` that no PDF font can draw (controls and format marks aside)."""
+    import unicodedata
+
+    have = covered_codepoints()
+    return sorted({ch for ch in text if ord(ch) not in have
+                   and unicodedata.category(ch) not in ("Cc", "Cf")})

@@ -81,11 +81,11 @@ def write_pdf(edition: Edition, template_dir: Path) -> bytes:
     html = render_html(edition, template_dir, media="print",
                        extra={"fonts_css": Markup(font_face_css()), "emblem_src": _emblem_src(edition)})
     extra = (Path(edition.mission.emblem).parent,) if edition.mission.emblem else ()
-    return html_to_pdf(html, template_dir, edition.timestamp, extra)
+    return html_to_pdf(html, template_dir, edition.timestamp, extra, edition.pdf_variant)
 
 
 def html_to_pdf(html: str, template_dir: Path, timestamp: datetime.datetime,
-                extra_allowed: tuple[Path, ...] = ()) -> bytes:
+                extra_allowed: tuple[Path, ...] = (), variant: str = PDF_VARIANT) -> bytes:
     """Typeset an HTML page of ours: tagged PDF/UA-1, fonts from the font packages only."""
     allowed = (template_dir, *font_dirs(), *extra_allowed)
     fetcher = LocalOnlyFetcher(allowed)
@@ -94,7 +94,7 @@ def html_to_pdf(html: str, template_dir: Path, timestamp: datetime.datetime,
         with _font_timestamps(timestamp):
             document = HTML(string=html, base_url=str(template_dir.resolve()) + "/",
                             url_fetcher=fetcher, media_type="print")
-            pdf = document.write_pdf(font_config=_font_config(), pdf_variant=PDF_VARIANT,
+            pdf = document.write_pdf(font_config=_font_config(), pdf_variant=variant,
                                      pdf_tags=True, pdf_identifier=identifier)
     except FatalURLFetchingError as exc:
         raise TemplateError(str(exc), template_dir) from None

@@ -22,6 +22,9 @@ def render_review(template_dir: Path, rows: list[Any], extra: dict[str, Any]) ->
         template = environment(str(template_dir)).get_template(TEMPLATE)
     except jinja2.TemplateNotFound:
         raise TemplateError(f"template '{TEMPLATE}' not found", template_dir) from None
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template syntax error: {exc.message}", exc.filename,
+                            exc.lineno) from None
     view = [{
         "line": r.segment.line,
         "kind": r.segment.context or r.segment.kind,
@@ -30,7 +33,10 @@ def render_review(template_dir: Path, rows: list[Any], extra: dict[str, Any]) ->
         "status": r.status,
         "pending": r.pending,
     } for r in rows]
-    return template.render(rows=view, **extra)
+    try:
+        return template.render(rows=view, **extra)
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"template error: {exc}", template_dir / TEMPLATE) from None
 
 
 def write_review(template_dir: Path, rows: list[Any], extra: dict[str, Any],
