@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any, Callable
@@ -103,6 +104,9 @@ def main(ctx: click.Context, root: str, verbose: int) -> None:
     _setup_logging(verbose)
 
 
+_SHARD = re.compile(r"^([1-9]\d*)/([1-9]\d*)$")
+
+
 @main.command(epilog=EPILOG)
 @click.argument("statements", nargs=-1, type=click.Path(dir_okay=False))
 @click.option("-l", "--lang", "langs", multiple=True, metavar="LANGS",
@@ -112,25 +116,35 @@ def main(ctx: click.Context, root: str, verbose: int) -> None:
 @click.option("--strict", is_flag=True,
               help="Fail (exit 1, nothing written) if any warning is reported, "
                    "e.g. a missing or fuzzy translation.")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
+              help="Worker processes (default: one per core).")
+@click.option("--shard", metavar="I/N",
+              help="Build only the I-th of N deterministic slices of the matrix (for CI).")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False),
               help="Write outputs here instead of build/.")
 @click.option("--pdf-variant", type=click.Choice(["pdf/ua-1", "pdf/a-3b"]), default="pdf/ua-1",
               show_default=True, help="Accessible tagged PDF, or archival PDF/A-3b.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.pass_context
 def build(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...],
-          formats: tuple[str, ...], strict: bool, output_dir: str | None,
-          pdf_variant: str) -> None:
+          formats: tuple[str, ...], strict: bool, jobs: int | None, shard: str | None,
+          output_dir: str | None, pdf_variant: str, as_json: bool) -> None:
     """Build STATEMENTS (default: every seeds/*.md) in every language and format.
 
     Outputs are named build/<slug>/<slug>.<lang>.<format>, e.g.
-    build/fsc-pc-92-dprk/fsc-pc-92-dprk.uk.pdf.
+    build/fsc-pc-92-dprk/fsc-pc-92-dprk.uk.pdf, with build/index.html and
+    build/manifest.json. Only outputs whose inputs changed are rebuilt; a failed output
+    is reported (exit 1) and the others are still built.
 
     \b
     Examples:
       publisher build
       publisher build seeds/fsc-pc-92-dprk.md --lang uk --format pdf
       publisher build --strict        # release gate: any untranslated text fails
+      publisher build --shard 2/3     # the second of three CI machines
     """
+    import json
+
     from .pipeline import BuildOptions, build as run_build
 
     fmts = _split(formats)
@@ -138,13 +152,70 @@ def build(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...
     if bad:
         raise click.BadParameter(f"unknown format {', '.join(bad)} (choose from "
                                  f"{', '.join(FORMATS)})", param_hint="--format")
+    if shard:
+        m = _SHARD.match(shard)
+        if not m or int(m.group(1)) > int(m.group(2)):
+            raise click.BadParameter(f"'{shard}' is not I/N with 1 <= I <= N",
+                                     param_hint="--shard")
+    progress = _Progress(quiet=as_json or logging.getLogger("publisher").level <= logging.INFO)
     options = BuildOptions(paths=list(statements), languages=_split(langs), formats=fmts,
                            strict=strict, out_dir=Path(output_dir) if output_dir else None,
-                           pdf_variant=pdf_variant)
-    report = run(run_build, _project(ctx), options)
-    n_warn = len(report.warnings)
-    click.echo(f"built {len(report.outputs)} file(s)"
-               + (f", {n_warn} warning(s)" if n_warn else ""), err=True)
+                           pdf_variant=pdf_variant, jobs=jobs or 0, shard=shard,
+                           progress=progress)
+    try:
+        report = run(run_build, _project(ctx), options)
+    finally:
+        progress.close()
+    if as_json:
+        click.echo(json.dumps({
+            "built": report.built, "up_to_date": report.up_to_date,
+            "failed": report.failed, "warnings": report.warnings,
+            "seconds": round(report.seconds, 3),
+            "peak_worker_rss_mb": round(report.peak_worker_rss_mb, 1),
+            "outputs": [{"statement": o.statement, "language": o.lang, "format": o.format,
+                         "path": display_path(o.path), "size": o.size, "sha256": o.sha256}
+                        for o in report.outputs],
+        }, ensure_ascii=False, indent=2))
+    if report.built == 0 and not report.failed:
+        summary = f"nothing to do: {report.up_to_date} output(s) up to date"
+    else:
+        summary = f"built {report.built} file(s)"
+        if report.up_to_date:
+            summary += f", {report.up_to_date} up to date"
+    if report.failed:
+        summary += f", {len(report.failed)} FAILED"
+    if report.warnings:
+        summary += f", {len(report.warnings)} warning(s)"
+    click.echo(f"{summary} in {report.seconds:.2f} s", err=True)
+    if report.failed:
+        sys.exit(1)
+
+
+class _Progress:
+    """A progress bar on a terminal; one plain line per output otherwise (CI logs)."""
+
+    def __init__(self, quiet: bool) -> None:
+        self.quiet = quiet
+        self.bar: Any = None
+        self.tty = sys.stderr.isatty() and not os.environ.get("CI")
+
+    def __call__(self, done: int, total: int, result: Any) -> None:
+        if self.quiet:
+            return
+        if self.tty:
+            if self.bar is None:
+                self.bar = click.progressbar(length=total, label="building", file=sys.stderr,
+                                             color=not os.environ.get("NO_COLOR"))
+                self.bar.__enter__()
+            self.bar.update(1)
+        else:
+            state = "FAILED" if result.error else f"{result.seconds:.2f} s"
+            click.echo(f"[{done}/{total}] {display_path(result.path)} ({state})", err=True)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+            self.bar = None
 
 
 @main.command(epilog=EPILOG)

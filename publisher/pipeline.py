@@ -12,10 +12,11 @@ import datetime
 import hashlib
 import logging
 import os
+import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator
 
 from . import __version__
 from .errors import CatalogError, PublisherError, StatementError, StrictModeError, display_path
@@ -218,6 +219,11 @@ class BuildOptions:
     strict: bool = False
     out_dir: Path | None = None
     pdf_variant: str = "pdf/ua-1"
+    jobs: int = 0
+    """Worker processes; 0 means one per core."""
+    shard: str | None = None
+    """``I/N``: build only the I-th of N deterministic slices of the matrix."""
+    progress: Callable[[int, int, object], None] | None = None
 
 
 PDF_VARIANTS = ("pdf/ua-1", "pdf/a-3b")
@@ -236,8 +242,14 @@ class Output:
 @dataclass
 class BuildReport:
     outputs: list[Output] = field(default_factory=list)
+    """Every requested output that exists after the build (built now or up to date)."""
     warnings: list[str] = field(default_factory=list)
     coverage: dict[tuple[str, str], float] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+    built: int = 0
+    up_to_date: int = 0
+    seconds: float = 0.0
+    peak_worker_rss_mb: float = 0.0
 
 
 def _timestamp(statement: Statement) -> datetime.datetime:
@@ -374,74 +386,239 @@ def check_glyphs(edition: Edition) -> None:
                              f"for {chars}", edition.statement.path, line)
 
 
-def build(project: Project, options: BuildOptions) -> BuildReport:
-    """Build every requested statement x language x format into ``build/<slug>/``."""
-    from .writers import FORMATS, get_writer
+def _seed_summaries(project: Project, paths: list[Path],
+                    cache: dict[str, dict[str, object]]) -> tuple[list[dict[str, object]],
+                                                                 dict[str, Statement]]:
+    """What the build matrix needs of each statement (slug, languages, title, date).
 
+    A statement whose bytes match the last build's is not parsed again: its summary comes
+    from the cache, which is what makes a rebuild with nothing changed nearly free.
+    Returns the summaries and the statements that had to be parsed.
+    """
+    known = cache.get("statements", {})
+    summaries: list[dict[str, object]] = []
+    parsed: dict[str, Statement] = {}
+    for path in paths:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        rec = known.get(str(path)) if isinstance(known, dict) else None
+        if not (isinstance(rec, dict) and rec.get("sha256") == digest):
+            from .readers.markdown import read_statement
+            from .symbols import symbol_problem
+
+            st = read_statement(path)
+            parsed[st.slug] = st
+            if not project.mission_path(st.meta.mission).is_file():
+                raise StatementError(f"unknown mission '{st.meta.mission}': no profile at "
+                                     f"{display_path(project.mission_path(st.meta.mission))}",
+                                     st.path, st.meta.line_of("mission"))
+            problem = symbol_problem(st.meta.symbol) if st.meta.symbol else None
+            rec = {"sha256": digest, "slug": st.slug, "path": str(path),
+                   "languages": list(st.meta.languages), "original": st.meta.original,
+                   "title": st.meta.title.plain, "date": st.meta.date.isoformat(),
+                   "symbol_warning": (f"{display_path(st.path)}:{st.meta.line_of('symbol')}: "
+                                      f"warning: {problem}") if problem else ""}
+        summaries.append(rec)
+    slugs = [str(r["slug"]) for r in summaries]
+    for r in summaries:
+        if slugs.count(str(r["slug"])) > 1:
+            raise StatementError(f"two statements share the name '{r['slug']}'", str(r["path"]))
+        if r["slug"] == "templates":
+            raise StatementError("'templates' is reserved for the template wording",
+                                 str(r["path"]))
+    return summaries, parsed
+
+
+def build(project: Project, options: BuildOptions) -> BuildReport:
+    """Build every requested statement x language x format into ``build/<slug>/``.
+
+    Only stale outputs are rendered (see :mod:`publisher.matrix`); a failed output is
+    reported and the others are still built. Bad input and ``--strict`` warnings stop
+    the build before anything is written.
+    """
+    from . import matrix
+    from .writers import FORMATS
+
+    started = time.perf_counter()
     formats = options.formats or list(FORMATS)
-    statements = read_statements(project, options.paths)
+    paths = project.statement_paths(options.paths)
+    out_root = options.out_dir or project.build_dir
+    report = BuildReport()
+
+    def waiting() -> None:
+        log.warning("%s: warning: another build is writing here; waiting for it",
+                    display_path(out_root))
+
+    # Read and validate every statement before anything is created or locked, so bad
+    # input leaves the output folder untouched.
+    summaries, parsed = _seed_summaries(project, paths, matrix.load_cache(out_root))
     if options.languages:
-        known = {lang for s in statements for lang in s.meta.languages}
+        known = {str(lang) for r in summaries for lang in r["languages"]}  # type: ignore[attr-defined]
         unknown = [lang for lang in options.languages if lang not in known]
         if unknown:
             raise PublisherError(f"no statement is published in {', '.join(unknown)} "
                                  f"(languages: {', '.join(sorted(known))})")
-    report = BuildReport()
-    translator = Translator(project)
-    editions: list[Edition] = []
-    from .symbols import symbol_problem
-
-    for statement in statements:
-        symbol = statement.meta.symbol
-        problem = symbol_problem(symbol) if symbol else None
-        if problem:
-            report.warnings.append(f"{display_path(statement.path)}:"
-                                   f"{statement.meta.line_of('symbol')}: warning: {problem}")
-        for lang in statement.meta.languages:
-            if options.languages and lang not in options.languages:
-                continue
-            edition, percent = translator.edition(statement, lang, report.warnings)
-            editions.append(dataclasses.replace(edition, pdf_variant=options.pdf_variant))
-            report.coverage[(statement.slug, lang)] = percent
-    for w in report.warnings:
-        log.warning("%s", w)
-    if options.strict and report.warnings:
-        raise StrictModeError(f"{len(report.warnings)} warning(s) and --strict: nothing was built")
-    if "pdf" in formats:
-        for edition in editions:
-            check_glyphs(edition)
-
-    out_root = options.out_dir or project.build_dir
-    for edition in editions:
-        slug = edition.statement.slug
-        for fmt in formats:
-            data = get_writer(fmt)(edition, project.templates)
-            path = out_root / slug / f"{edition.basename}.{fmt}"
-            atomic_write(path, data)
-            report.outputs.append(Output(slug, edition.lang, fmt, path, len(data),
-                                         hashlib.sha256(data).hexdigest()))
-            log.info("wrote %s", display_path(path))
-    write_index(project, statements, out_root)
+    report.warnings += [str(r["symbol_warning"]) for r in summaries if r["symbol_warning"]]
+    _check_templates(project, formats)
+    plan = _plan(project, options, formats, summaries, parsed, matrix.load_cache(out_root),
+                 out_root, report)
+    with matrix.build_lock(out_root, waiting):
+        cache = matrix.load_cache(out_root)  # again: another build may have just finished
+        _execute(project, options, plan, summaries, cache, out_root, report)
+    report.seconds = time.perf_counter() - started
     return report
 
 
-def write_index(project: Project, statements: list[Statement], out_root: Path) -> Path:
+def _check_templates(project: Project, formats: list[str]) -> None:
+    """A missing template stops the build before anything is written."""
+    from .errors import TemplateError
+
+    needed = ["index.html"]
+    if {"html", "pdf"} & set(formats):
+        needed += ["statement.html", "statement.css"]
+    if "docx" in formats:
+        needed += ["reference.docx"]
+    for name in needed:
+        if not (project.templates / name).is_file():
+            raise TemplateError(f"template '{name}' not found", project.templates)
+
+
+@dataclass
+class _Plan:
+    units: list[Any]
+    digests: dict[Any, str]
+    stale: list[Any]
+    editions: dict[tuple[str, str], Edition]
+    edition_warnings: dict[tuple[str, str], list[str]]
+
+
+def _plan(project: Project, options: BuildOptions, formats: list[str],
+          summaries: list[dict[str, object]], parsed: dict[str, Statement],
+          cache: dict[str, dict[str, object]], out_root: Path, report: BuildReport) -> _Plan:
+    """Decide what is stale and translate what it needs; writes nothing."""
+    from . import matrix
+    from .i18n import TEMPLATES_DOMAIN
+
+    by_slug = {str(r["slug"]): r for r in summaries}
+    units = [matrix.Unit(str(r["slug"]), lang, fmt) for r in summaries
+             for lang in r["languages"]  # type: ignore[attr-defined]
+             if not options.languages or lang in options.languages for fmt in formats]
+    units = matrix.shard(units, options.shard)
+    shared = {fmt: matrix.tree_digest(project.templates, fmt) for fmt in formats}
+    fonts = matrix.fonts_digest() if "pdf" in formats else ""
+    digests: dict[matrix.Unit, str] = {}
+    for u in units:
+        inputs = [Path(str(by_slug[u.slug]["path"])), project.po(u.lang, u.slug),
+                  project.po(u.lang, TEMPLATES_DOMAIN)]
+        opts = f"pdf={options.pdf_variant}\0fonts={fonts}" if u.fmt == "pdf" else ""
+        digests[u] = matrix.unit_digest(u, inputs, shared[u.fmt], opts)
+    stale = [u for u in units
+             if not matrix.is_fresh(cache.get(u.key()), digests[u], u.path(out_root))]
+
+    # Translate only the editions something stale needs; replay the others' warnings.
+    translator = Translator(project)
+    editions: dict[tuple[str, str], Edition] = {}
+    edition_warnings: dict[tuple[str, str], list[str]] = {}
+    seen: set[tuple[str, str]] = set()
+    for u in units:
+        key = (u.slug, u.lang)
+        if key in seen:
+            continue
+        seen.add(key)
+        if any(x.slug == u.slug and x.lang == u.lang for x in stale):
+            warnings: list[str] = []
+            if u.slug not in parsed:
+                from .readers.markdown import read_statement
+
+                parsed[u.slug] = read_statement(str(by_slug[u.slug]["path"]))
+            edition, percent = translator.edition(parsed[u.slug], u.lang, warnings)
+            editions[key] = dataclasses.replace(edition, pdf_variant=options.pdf_variant)
+            report.coverage[key] = percent
+            report.warnings += warnings
+            edition_warnings[key] = warnings
+        else:
+            rec = cache[u.key()]
+            report.coverage[key] = float(rec["completeness"])  # type: ignore[arg-type]
+            report.warnings += list(rec.get("warnings", []))  # type: ignore[call-overload]
+    for w in report.warnings:
+        log.warning("%s", w)
+    if options.strict and report.warnings:
+        raise StrictModeError(f"{len(report.warnings)} warning(s) and --strict: "
+                              "nothing was built")
+    for key in sorted({(u.slug, u.lang) for u in stale if u.fmt == "pdf"}):
+        check_glyphs(editions[key])
+
+    return _Plan(units, digests, stale, editions, edition_warnings)
+
+
+def _execute(project: Project, options: BuildOptions, plan: _Plan,
+             summaries: list[dict[str, object]], cache: dict[str, dict[str, object]],
+             out_root: Path, report: BuildReport) -> None:
+    """Render the stale outputs, then record them (cache, manifest, index)."""
+    from . import matrix
+
+    units, digests, stale = plan.units, plan.digests, plan.stale
+    editions, edition_warnings = plan.editions, plan.edition_warnings
+    jobs = [matrix.Job(u, editions[(u.slug, u.lang)], project.templates, u.path(out_root))
+            for u in stale]
+    done_count = 0
+
+    def done(result: matrix.Result) -> None:
+        nonlocal done_count
+        done_count += 1
+        if result.error:
+            log.error("%s: error: %s", display_path(result.path), result.error)
+        else:
+            log.info("wrote %s", display_path(result.path))
+        if options.progress:
+            options.progress(done_count, len(jobs), result)
+
+    results = matrix.run_jobs(jobs, options.jobs or os.cpu_count() or 1, done)
+    for r in results:
+        if r.error:
+            report.failed.append(f"{display_path(r.path)}: {r.error}")
+            cache.pop(r.unit.key(), None)
+            continue
+        cache[r.unit.key()] = {
+            "digest": digests[r.unit], "size": r.size, "mtime_ns": r.mtime_ns,
+            "sha256": r.sha256, "statement": r.unit.slug, "lang": r.unit.lang,
+            "format": r.unit.fmt, "completeness": round(report.coverage[(r.unit.slug,
+                                                                          r.unit.lang)], 1),
+            "warnings": edition_warnings.get((r.unit.slug, r.unit.lang), []),
+        }
+        report.peak_worker_rss_mb = max(report.peak_worker_rss_mb, r.peak_rss_mb)
+    report.built = len(results) - len(report.failed)
+    report.up_to_date = len(units) - len(stale)
+    for u in units:
+        rec = cache.get(u.key())
+        if rec:
+            report.outputs.append(Output(u.slug, u.lang, u.fmt, u.path(out_root),
+                                         int(rec["size"]), str(rec["sha256"])))  # type: ignore[call-overload]
+    cache["statements"] = {str(r["path"]): r for r in summaries}
+    if results or cache != matrix.load_cache(out_root):
+        matrix.save_cache(out_root, cache)
+    matrix.write_manifest(out_root, cache)
+    if results or not (out_root / "index.html").exists():
+        write_index(project, summaries, out_root)
+
+
+def write_index(project: Project, summaries: list[dict[str, object]], out_root: Path) -> Path:
     """``build/index.html`` linking every output of every statement found on disk."""
     from .i18n import wording
     from .writers import FORMATS
     from .writers.index import write_index as render_index
 
     entries = []
-    for s in statements:
+    for s in summaries:
+        slug, original = str(s["slug"]), str(s["original"])
         rows = []
-        for lang in s.meta.languages:
-            files = {fmt: f"{s.slug}/{s.slug}.{lang}.{fmt}" for fmt in FORMATS
-                     if (out_root / s.slug / f"{s.slug}.{lang}.{fmt}").is_file()}
+        for lang in s["languages"]:  # type: ignore[attr-defined]
+            files = {fmt: f"{slug}/{slug}.{lang}.{fmt}" for fmt in FORMATS
+                     if (out_root / slug / f"{slug}.{lang}.{fmt}").is_file()}
             rows.append({"lang": lang, "name": wording.language_name(lang, lang),
                          "dir": wording.direction(lang), "files": files})
-        entries.append({"slug": s.slug, "title": s.meta.title.plain, "date": s.meta.date,
-                        "lang": s.meta.original, "dir": wording.direction(s.meta.original),
-                        "rows": rows})
+        entries.append({"slug": slug, "title": s["title"],
+                        "date": datetime.date.fromisoformat(str(s["date"])),
+                        "lang": original, "dir": wording.direction(original), "rows": rows})
     path = out_root / "index.html"
     atomic_write(path, render_index(project.templates, entries, list(FORMATS),
                                     f"publisher {__version__}"))

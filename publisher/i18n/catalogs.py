@@ -27,7 +27,7 @@ from ..fsutil import atomic_write
 from ..model import Mission, Statement
 from .segments import segments
 
-TEMPLATES_DOMAIN = "templates"
+from . import TEMPLATES_DOMAIN  # noqa: F401  (re-exported)
 _DATE_HEADER = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.M)
 _KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
              "N_": None, "NC_": ((1, "c"), 2)}

@@ -1,0 +1,239 @@
+"""The build matrix: which outputs are stale, who renders them, what was made.
+
+- Incremental: each output records a digest of everything it depends on (the statement,
+  its catalogues, the template folder, the fonts, the tool's version and the options);
+  an output whose digest and file are unchanged is not rebuilt.
+- Parallel: stale outputs are rendered by a pool of forked worker processes; each
+  worker imports its writers and sets WeasyPrint up once, then renders many outputs.
+- Safe: outputs are written atomically by the worker that renders them, one build at a
+  time holds ``.publisher.lock`` in the output folder, and the cache and the manifest
+  are written atomically too.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import hashlib
+import json
+import os
+import resource
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable, Iterator
+
+from . import __version__
+from .fsutil import atomic_write
+from .model import Edition
+
+CACHE = ".publisher-cache.json"
+LOCK = ".publisher.lock"
+MANIFEST = "manifest.json"
+
+
+@dataclass(frozen=True)
+class Unit:
+    """One output: a statement in one language and one format."""
+
+    slug: str
+    lang: str
+    fmt: str
+
+    def path(self, out_root: Path) -> Path:
+        return out_root / self.slug / f"{self.slug}.{self.lang}.{self.fmt}"
+
+    def key(self) -> str:
+        return f"{self.slug}/{self.slug}.{self.lang}.{self.fmt}"
+
+
+def shard(units: list[Unit], spec: str | None) -> list[Unit]:
+    """``I/N``: the I-th of N deterministic slices (round robin over the sorted matrix)."""
+    if not spec:
+        return units
+    i, n = (int(x) for x in spec.split("/"))
+    return [u for k, u in enumerate(sorted(units, key=Unit.key)) if k % n == i - 1]
+
+
+# ---------------------------------------------------------------- digests
+
+def _hash_files(paths: list[Path], h: "hashlib._Hash", root: Path | None = None) -> None:
+    for p in sorted(paths):
+        name = p.relative_to(root).as_posix() if root else p.name
+        h.update(name.encode() + b"\0")
+        h.update(p.read_bytes() if p.is_file() else b"<missing>")
+        h.update(b"\0")
+
+
+def tree_digest(folder: Path, fmt: str) -> str:
+    """The templates an output of ``fmt`` depends on: DOCX reads the reference document
+    and the mission profiles, HTML and PDF everything else."""
+    files = [p for p in folder.rglob("*") if p.is_file()]
+    missions = folder / "missions"
+    if fmt == "docx":
+        files = [p for p in files if p.name == "reference.docx" or p.is_relative_to(missions)]
+    else:
+        files = [p for p in files if p.name != "reference.docx"]
+    h = hashlib.sha256()
+    _hash_files(files, h, folder)
+    return h.hexdigest()
+
+
+def fonts_digest() -> str:
+    from .writers.fonts import font_faces
+
+    h = hashlib.sha256()
+    for face in font_faces():
+        st = face.path.stat()
+        h.update(f"{face.family}\0{face.style}\0{face.path.name}\0{st.st_size}\0".encode())
+    return h.hexdigest()
+
+
+def unit_digest(unit: Unit, inputs: list[Path], shared: str, options: str) -> str:
+    """Everything the output depends on, in one hash."""
+    h = hashlib.sha256()
+    h.update(f"publisher {__version__}\0{unit.key()}\0{shared}\0{options}\0".encode())
+    h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
+    _hash_files(inputs, h)
+    return h.hexdigest()
+
+
+# ---------------------------------------------------------------- cache, lock, manifest
+
+def load_cache(out_root: Path) -> dict[str, dict[str, object]]:
+    try:
+        data = json.loads((out_root / CACHE).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) and data.get("version") == __version__ else {}
+    except (OSError, ValueError):
+        return {}
+
+
+def save_cache(out_root: Path, cache: dict[str, dict[str, object]]) -> None:
+    cache = {**cache, "version": __version__}
+    atomic_write(out_root / CACHE, json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
+
+
+def is_fresh(record: dict[str, object] | None, digest: str, path: Path) -> bool:
+    if not record or record.get("digest") != digest:
+        return False
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return False
+    return st.st_size == record.get("size") and st.st_mtime_ns == record.get("mtime_ns")
+
+
+@contextmanager
+def build_lock(out_root: Path, waiting: Callable[[], None]) -> Iterator[None]:
+    """One build at a time per output folder; a second one waits for the first."""
+    out_root.mkdir(parents=True, exist_ok=True)
+    with open(out_root / LOCK, "w") as fh:
+        try:
+            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            waiting()
+            fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def write_manifest(out_root: Path, cache: dict[str, dict[str, object]]) -> Path:
+    """``manifest.json``: every output on disk, sorted, with its checksum (no timestamps)."""
+    outputs = []
+    for key, rec in sorted(cache.items()):
+        if not isinstance(rec, dict) or not (out_root / key).is_file():
+            continue
+        outputs.append({"statement": rec["statement"], "language": rec["lang"],
+                        "format": rec["format"], "path": key, "size": rec["size"],
+                        "sha256": rec["sha256"], "completeness": rec["completeness"]})
+    data = {"generator": f"publisher {__version__}", "outputs": outputs}
+    path = out_root / MANIFEST
+    text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
+        atomic_write(path, text)
+    return path
+
+
+# ---------------------------------------------------------------- rendering
+
+@dataclass(frozen=True)
+class Job:
+    unit: Unit
+    edition: Edition
+    template_dir: Path
+    path: Path
+
+
+@dataclass(frozen=True)
+class Result:
+    unit: Unit
+    path: Path
+    size: int = 0
+    sha256: str = ""
+    mtime_ns: int = 0
+    seconds: float = 0.0
+    error: str = ""
+    peak_rss_mb: float = 0.0
+
+
+def _warm_up(formats: tuple[str, ...]) -> None:
+    """Worker start: import the writers and set WeasyPrint up once for all its jobs."""
+    from .writers import get_writer
+
+    for fmt in formats:
+        get_writer(fmt)
+    if "pdf" in formats:
+        from .writers import pdf
+        from .writers.fonts import font_face_css
+
+        font_face_css()
+        pdf._font_config()
+
+
+def render(job: Job) -> Result:
+    """Render one output and write it atomically (runs in a worker or in-process)."""
+    from .errors import PublisherError
+    from .writers import get_writer
+
+    start = time.perf_counter()
+    try:
+        data = get_writer(job.unit.fmt)(job.edition, job.template_dir)
+        atomic_write(job.path, data)
+        st = job.path.stat()
+    except PublisherError as exc:
+        return Result(job.unit, job.path, error=str(exc))
+    except Exception as exc:  # a writer bug must not take the other outputs down
+        return Result(job.unit, job.path, error=f"{type(exc).__name__}: {exc}")
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return Result(job.unit, job.path, len(data), hashlib.sha256(data).hexdigest(),
+                  st.st_mtime_ns, time.perf_counter() - start, peak_rss_mb=rss)
+
+
+def run_jobs(jobs: list[Job], workers: int, done: Callable[[Result], None]) -> list[Result]:
+    """Render every job, in parallel when it pays; results come back in job order."""
+    formats = tuple(sorted({j.unit.fmt for j in jobs}))
+    if workers <= 1 or len(jobs) <= 1:
+        _warm_up(formats)
+        results = []
+        for job in jobs:
+            result = render(job)
+            done(result)
+            results.append(result)
+        return results
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    # PDFs take longest: start them first so the pool ends together.
+    order = sorted(range(len(jobs)), key=lambda i: (jobs[i].unit.fmt != "pdf", i))
+    results: dict[int, Result] = {}
+    ctx = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx,
+                             initializer=_warm_up, initargs=(formats,)) as pool:
+        futures = {pool.submit(render, jobs[i]): i for i in order}
+        for future in as_completed(futures):
+            result = future.result()
+            results[futures[future]] = result
+            done(result)
+    return [results[i] for i in range(len(jobs))]
