@@ -211,29 +211,88 @@ def render(job: Job) -> Result:
                   st.st_mtime_ns, time.perf_counter() - start, peak_rss_mb=rss)
 
 
-def run_jobs(jobs: list[Job], workers: int, done: Callable[[Result], None]) -> list[Result]:
-    """Render every job, in parallel when it pays; results come back in job order."""
-    formats = tuple(sorted({j.unit.fmt for j in jobs}))
-    if workers <= 1 or len(jobs) <= 1:
-        _warm_up(formats)
-        results = []
-        for job in jobs:
-            result = render(job)
-            done(result)
-            results.append(result)
-        return results
-    import multiprocessing
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+def prepare_fonts(workers: int, note: Callable[[str], None]) -> None:
+    """Make the static font instances the PDFs need, once per machine, in parallel."""
+    from .writers.fonts import make_instance, missing_instances
 
-    # PDFs take longest: start them first so the pool ends together.
-    order = sorted(range(len(jobs)), key=lambda i: (jobs[i].unit.fmt != "pdf", i))
-    results: dict[int, Result] = {}
+    todo = missing_instances()
+    if not todo:
+        return
+    note(f"preparing {len(todo)} static font instance(s) for PDF (once per machine)")
+    if workers <= 1 or len(todo) == 1:
+        for args in todo:
+            make_instance(*args)
+        return
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(workers, len(jobs)), mp_context=ctx,
-                             initializer=_warm_up, initargs=(formats,)) as pool:
-        futures = {pool.submit(render, jobs[i]): i for i in order}
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
+        list(pool.map(make_instance, *zip(*todo)))
+
+
+def _render_group(jobs: tuple[Job, ...]) -> list[Result]:
+    """All outputs of one edition in one worker: its hyphenation dictionary, templates
+    and fonts are loaded once."""
+    return [render(job) for job in jobs]
+
+
+def _ready() -> None:
+    """A no-op task: submitting one per worker starts the workers early."""
+
+
+class Renderer:
+    """Renders jobs in-process (one worker) or in a pool of forked workers.
+
+    The pool is started as soon as the build knows it has work, so the workers import
+    WeasyPrint and python-docx while the main process is still translating.
+    """
+
+    def __init__(self, workers: int, formats: tuple[str, ...]) -> None:
+        self.workers = workers
+        self.formats = formats
+        self.pool = None
+        if workers > 1:
+            import multiprocessing
+            from concurrent.futures import ProcessPoolExecutor
+
+            ctx = multiprocessing.get_context("fork")
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
+                                            initializer=_warm_up, initargs=(formats,))
+            for _ in range(workers):
+                self.pool.submit(_ready)
+
+    def run(self, jobs: list[Job], done: Callable[[Result], None],
+            meanwhile: Callable[[], None] = lambda: None) -> list[Result]:
+        """Render every job; results come back in job order. ``meanwhile`` runs in this
+        process while the workers render (with one worker: before rendering)."""
+        if self.pool is None or len(jobs) <= 1:
+            meanwhile()
+            _warm_up(self.formats)
+            results = []
+            for job in jobs:
+                result = render(job)
+                done(result)
+                results.append(result)
+            return results
+        from concurrent.futures import as_completed
+
+        groups: dict[object, list[Job]] = {}
+        for job in jobs:
+            groups.setdefault(job.unit, []).append(job)
+        # The editions with most work (PDFs) first, so the workers finish together.
+        ordered = sorted(groups.values(), key=lambda g: -sum(3 if j.unit.fmt == "pdf" else 1
+                                                              for j in g))
+        by_path: dict[Path, Result] = {}
+        futures = [self.pool.submit(_render_group, tuple(g)) for g in ordered]
+        meanwhile()
         for future in as_completed(futures):
-            result = future.result()
-            results[futures[future]] = result
-            done(result)
-    return [results[i] for i in range(len(jobs))]
+            for result in future.result():
+                by_path[result.path] = result
+                done(result)
+        return [by_path[job.path] for job in jobs]
+
+    def close(self) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool = None

@@ -461,9 +461,13 @@ def build(project: Project, options: BuildOptions) -> BuildReport:
     _check_templates(project, formats)
     plan = _plan(project, options, formats, summaries, parsed, matrix.load_cache(out_root),
                  out_root, report)
-    with matrix.build_lock(out_root, waiting):
-        cache = matrix.load_cache(out_root)  # again: another build may have just finished
-        _execute(project, options, plan, summaries, cache, out_root, report)
+    try:
+        with matrix.build_lock(out_root, waiting):
+            cache = matrix.load_cache(out_root)  # again: another build may have just finished
+            _execute(project, options, plan, summaries, cache, out_root, report)
+    finally:
+        if plan.renderer is not None:
+            plan.renderer.close()
     report.seconds = time.perf_counter() - started
     return report
 
@@ -489,6 +493,7 @@ class _Plan:
     stale: list[Any]
     editions: dict[tuple[str, str], Edition]
     edition_warnings: dict[tuple[str, str], list[str]]
+    renderer: Any = None
 
 
 def _plan(project: Project, options: BuildOptions, formats: list[str],
@@ -513,41 +518,52 @@ def _plan(project: Project, options: BuildOptions, formats: list[str],
         digests[u] = matrix.unit_digest(u, inputs, shared[u.fmt], opts)
     stale = [u for u in units
              if not matrix.is_fresh(cache.get(u.key()), digests[u], u.path(out_root))]
+    renderer = None
+    if stale:
+        workers = options.jobs or os.cpu_count() or 1
+        if "pdf" in {u.fmt for u in stale}:
+            matrix.prepare_fonts(workers, lambda text: log.warning("%s", text))
+        # Start the workers now: they load the engines while we translate.
+        renderer = matrix.Renderer(min(workers, len(stale)),
+                                   tuple(sorted({u.fmt for u in stale})))
+    try:
+        # Translate only the editions something stale needs; replay the others' warnings.
+        translator = Translator(project)
+        editions: dict[tuple[str, str], Edition] = {}
+        edition_warnings: dict[tuple[str, str], list[str]] = {}
+        seen: set[tuple[str, str]] = set()
+        for u in units:
+            key = (u.slug, u.lang)
+            if key in seen:
+                continue
+            seen.add(key)
+            if any(x.slug == u.slug and x.lang == u.lang for x in stale):
+                warnings: list[str] = []
+                if u.slug not in parsed:
+                    from .readers.markdown import read_statement
 
-    # Translate only the editions something stale needs; replay the others' warnings.
-    translator = Translator(project)
-    editions: dict[tuple[str, str], Edition] = {}
-    edition_warnings: dict[tuple[str, str], list[str]] = {}
-    seen: set[tuple[str, str]] = set()
-    for u in units:
-        key = (u.slug, u.lang)
-        if key in seen:
-            continue
-        seen.add(key)
-        if any(x.slug == u.slug and x.lang == u.lang for x in stale):
-            warnings: list[str] = []
-            if u.slug not in parsed:
-                from .readers.markdown import read_statement
-
-                parsed[u.slug] = read_statement(str(by_slug[u.slug]["path"]))
-            edition, percent = translator.edition(parsed[u.slug], u.lang, warnings)
-            editions[key] = dataclasses.replace(edition, pdf_variant=options.pdf_variant)
-            report.coverage[key] = percent
-            report.warnings += warnings
-            edition_warnings[key] = warnings
-        else:
-            rec = cache[u.key()]
-            report.coverage[key] = float(rec["completeness"])  # type: ignore[arg-type]
-            report.warnings += list(rec.get("warnings", []))  # type: ignore[call-overload]
-    for w in report.warnings:
-        log.warning("%s", w)
-    if options.strict and report.warnings:
-        raise StrictModeError(f"{len(report.warnings)} warning(s) and --strict: "
-                              "nothing was built")
-    for key in sorted({(u.slug, u.lang) for u in stale if u.fmt == "pdf"}):
-        check_glyphs(editions[key])
-
-    return _Plan(units, digests, stale, editions, edition_warnings)
+                    parsed[u.slug] = read_statement(str(by_slug[u.slug]["path"]))
+                edition, percent = translator.edition(parsed[u.slug], u.lang, warnings)
+                editions[key] = dataclasses.replace(edition, pdf_variant=options.pdf_variant)
+                report.coverage[key] = percent
+                report.warnings += warnings
+                edition_warnings[key] = warnings
+            else:
+                rec = cache[u.key()]
+                report.coverage[key] = float(rec["completeness"])  # type: ignore[arg-type]
+                report.warnings += list(rec.get("warnings", []))  # type: ignore[call-overload]
+        for w in report.warnings:
+            log.warning("%s", w)
+        if options.strict and report.warnings:
+            raise StrictModeError(f"{len(report.warnings)} warning(s) and --strict: "
+                                  "nothing was built")
+        for key in sorted({(u.slug, u.lang) for u in stale if u.fmt == "pdf"}):
+            check_glyphs(editions[key])
+    except BaseException:
+        if renderer is not None:
+            renderer.close()
+        raise
+    return _Plan(units, digests, stale, editions, edition_warnings, renderer)
 
 
 def _execute(project: Project, options: BuildOptions, plan: _Plan,
@@ -556,8 +572,11 @@ def _execute(project: Project, options: BuildOptions, plan: _Plan,
     """Render the stale outputs, then record them (cache, manifest, index)."""
     from . import matrix
 
-    units, digests, stale = plan.units, plan.digests, plan.stale
+    units, digests = plan.units, plan.digests
     editions, edition_warnings = plan.editions, plan.edition_warnings
+    # A build we waited for may have made some of them meanwhile.
+    stale = [u for u in plan.stale
+             if not matrix.is_fresh(cache.get(u.key()), digests[u], u.path(out_root))]
     jobs = [matrix.Job(u, editions[(u.slug, u.lang)], project.templates, u.path(out_root))
             for u in stale]
     done_count = 0
@@ -572,7 +591,14 @@ def _execute(project: Project, options: BuildOptions, plan: _Plan,
         if options.progress:
             options.progress(done_count, len(jobs), result)
 
-    results = matrix.run_jobs(jobs, options.jobs or os.cpu_count() or 1, done)
+    # The index page is made while the workers render, assuming every output succeeds.
+    index: dict[str, bytes] = {}
+
+    def prepare_index() -> None:
+        index["html"] = render_index_page(project, summaries, out_root,
+                                          {u.key() for u in units})
+
+    results = plan.renderer.run(jobs, done, prepare_index) if plan.renderer and jobs else []
     for r in results:
         if r.error:
             report.failed.append(f"{display_path(r.path)}: {r.error}")
@@ -598,11 +624,22 @@ def _execute(project: Project, options: BuildOptions, plan: _Plan,
         matrix.save_cache(out_root, cache)
     matrix.write_manifest(out_root, cache)
     if results or not (out_root / "index.html").exists():
-        write_index(project, summaries, out_root)
+        if "html" in index and not report.failed:
+            atomic_write(out_root / "index.html", index["html"])
+        else:
+            write_index(project, summaries, out_root)
 
 
 def write_index(project: Project, summaries: list[dict[str, object]], out_root: Path) -> Path:
     """``build/index.html`` linking every output of every statement found on disk."""
+    path = out_root / "index.html"
+    atomic_write(path, render_index_page(project, summaries, out_root))
+    return path
+
+
+def render_index_page(project: Project, summaries: list[dict[str, object]], out_root: Path,
+                      coming: set[str] | None = None) -> bytes:
+    """The index page's bytes; ``coming`` names outputs that will exist once rendered."""
     from .i18n import wording
     from .writers import FORMATS
     from .writers.index import write_index as render_index
@@ -613,16 +650,14 @@ def write_index(project: Project, summaries: list[dict[str, object]], out_root: 
         rows = []
         for lang in s["languages"]:  # type: ignore[attr-defined]
             files = {fmt: f"{slug}/{slug}.{lang}.{fmt}" for fmt in FORMATS
-                     if (out_root / slug / f"{slug}.{lang}.{fmt}").is_file()}
+                     if f"{slug}/{slug}.{lang}.{fmt}" in (coming or ())
+                     or (out_root / slug / f"{slug}.{lang}.{fmt}").is_file()}
             rows.append({"lang": lang, "name": wording.language_name(lang, lang),
                          "dir": wording.direction(lang), "files": files})
         entries.append({"slug": slug, "title": s["title"],
                         "date": datetime.date.fromisoformat(str(s["date"])),
                         "lang": original, "dir": wording.direction(original), "rows": rows})
-    path = out_root / "index.html"
-    atomic_write(path, render_index(project.templates, entries, list(FORMATS),
-                                    f"publisher {__version__}"))
-    return path
+    return render_index(project.templates, entries, list(FORMATS), f"publisher {__version__}")
 
 
 # ---------------------------------------------------------------- stats, check, review
@@ -766,7 +801,7 @@ def review(project: Project, options: ReviewOptions) -> list[Path]:
 
 def proof(project: Project, out_dir: Path | None = None) -> Path:
     """``build/proof.png``: page 1 of every built PDF on one contact sheet."""
-    from .writers.fonts import font_faces
+    from .writers.fonts import label_font
     from .writers.proof import contact_sheet
 
     out_root = out_dir or project.build_dir
@@ -778,7 +813,6 @@ def proof(project: Project, out_dir: Path | None = None) -> Path:
                 pdfs.append((f"{s.slug} · {lang}", pdf))
     if not pdfs:
         raise PublisherError("no PDF to proof: run `publisher build` first", out_root)
-    label_font = next(f.path for f in font_faces() if f.family == "Noto Sans" and f.style == "normal")
     path = out_root / "proof.png"
-    atomic_write(path, contact_sheet(pdfs, label_font))
+    atomic_write(path, contact_sheet(pdfs, label_font()))
     return path

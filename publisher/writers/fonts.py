@@ -1,20 +1,31 @@
 """Fonts come from pip font packages, never from the machine, so a PDF looks the same
-everywhere. This module maps the families the stylesheet names to their files."""
+everywhere. This module maps the families the stylesheet names to their files.
+
+The Noto packages ship variable fonts. A PDF embeds static fonts, and WeasyPrint would
+instantiate the variable font again for every document (most of a PDF's rendering
+time); we make each static instance (regular, bold, italic, bold italic) once per
+machine and keep it in the user's cache folder, keyed by the source file's checksum.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
 from ..errors import TemplateError
+from ..fsutil import atomic_write
 
-FAMILIES = ("Noto Serif", "Noto Sans", "Amiri")
-"""Families the PDF may use: the text face, the sans face, the Arabic-script face.
+FAMILIES = ("Noto Serif", "Amiri")
+"""Families the PDF uses: the text face and the Arabic-script face.
 
 Amiri (a Naskh face) draws every Arabic letter as one glyph, so text copied or
 extracted from the PDF is the text that was typeset; fonts that build letters from a
 dotless skeleton plus dots cannot be mapped back to their characters."""
+
+WEIGHTS = (400, 700)
 
 
 @dataclass(frozen=True)
@@ -24,39 +35,109 @@ class FontFace:
     path: Path
     weights: tuple[int, ...]
     """The CSS weights this file serves (a variable font serves every one we use)."""
+    variable: bool = False
+
+
+def _family(name: str):  # type: ignore[no-untyped-def]
+    import fontpkg
+
+    try:
+        return fontpkg.family(name)
+    except fontpkg.FontpkgError:
+        raise TemplateError(f"font family '{name}' is not installed "
+                            f"(pip install fontpkg-{name.lower().replace(' ', '-')})") from None
 
 
 @lru_cache(maxsize=1)
 def font_faces() -> tuple[FontFace, ...]:
-    import fontpkg
-
+    """The installed font files of every PDF family."""
     faces: list[FontFace] = []
     for name in FAMILIES:
-        try:
-            fam = fontpkg.family(name)
-        except fontpkg.FontpkgError:
-            raise TemplateError(f"font family '{name}' is not installed "
-                                f"(pip install fontpkg-{name.lower().replace(' ', '-')})") from None
-        for f in fam.files:
+        for f in _family(name).files:
             if not Path(f.path).is_file():
                 raise TemplateError(f"font file missing: {f.path}")
-            weights = (400, 700) if f.variable or f.weight is None else (int(f.weight),)
-            faces.append(FontFace(name, f.style, Path(f.path), weights))
+            variable = bool(f.variable or f.weight is None)
+            weights = WEIGHTS if variable else (int(f.weight),)
+            faces.append(FontFace(name, f.style, Path(f.path), weights, variable))
     return tuple(faces)
+
+
+def label_font() -> Path:
+    """A sans face for labels drawn outside the documents (the proof sheet)."""
+    return next(Path(f.path) for f in _family("Noto Sans").files if f.style == "normal")
+
+
+def cache_dir() -> Path:
+    base = os.environ.get("PUBLISHER_CACHE_DIR")
+    if base:
+        return Path(base)
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "publisher"
+
+
+def _instance_path(face: FontFace, weight: int) -> Path:
+    digest = hashlib.sha256(face.path.read_bytes()).hexdigest()[:16]
+    slug = face.family.lower().replace(" ", "-")
+    return cache_dir() / "fonts" / f"{slug}-{face.style}-{weight}-{digest}.ttf"
+
+
+def make_instance(source: str, weight: int, target: str) -> str:
+    """Write the static ``weight`` instance of a variable font (run in a worker)."""
+    import io
+    import warnings
+
+    from fontTools.ttLib import TTFont
+    from fontTools.varLib.instancer import instantiateVariableFont
+
+    font = TTFont(source, recalcTimestamp=False)
+    axes = {a.axisTag: a for a in font["fvar"].axes}
+    location = {"wght": weight}
+    if "wdth" in axes:
+        location["wdth"] = 100
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        instantiateVariableFont(font, location, inplace=True, static=True, updateFontNames=True)
+    buf = io.BytesIO()
+    font.save(buf)
+    atomic_write(target, buf.getvalue())
+    return target
+
+
+def missing_instances() -> list[tuple[str, int, str]]:
+    """(source, weight, target) of every static instance not yet in the cache."""
+    todo = []
+    for face in font_faces():
+        if face.variable:
+            for weight in face.weights:
+                target = _instance_path(face, weight)
+                if not target.is_file():
+                    todo.append((str(face.path), weight, str(target)))
+    return todo
+
+
+@lru_cache(maxsize=1)
+def static_faces() -> tuple[tuple[str, str, int, Path], ...]:
+    """(family, style, weight, file) for the PDF: cached static instances of variable fonts."""
+    out = []
+    for face in font_faces():
+        for weight in face.weights:
+            path = _instance_path(face, weight) if face.variable else face.path
+            if face.variable and not path.is_file():
+                make_instance(str(face.path), weight, str(path))
+            out.append((face.family, face.style, weight, path))
+    return tuple(out)
 
 
 def font_face_css() -> str:
     rules = []
-    for face in font_faces():
-        for weight in face.weights:
-            rules.append(
-                f'@font-face {{ font-family: "{face.family}"; src: url("{face.path.as_uri()}"); '
-                f"font-style: {face.style}; font-weight: {weight}; }}")
+    for family, style, weight, path in static_faces():
+        rules.append(f'@font-face {{ font-family: "{family}"; src: url("{path.as_uri()}"); '
+                     f"font-style: {style}; font-weight: {weight}; }}")
     return "\n".join(rules)
 
 
 def font_dirs() -> tuple[Path, ...]:
-    return tuple(sorted({face.path.parent for face in font_faces()}))
+    return tuple(sorted({path.parent for *_, path in static_faces()}))
 
 
 @lru_cache(maxsize=1)

@@ -24,6 +24,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 from ..errors import TemplateError
 from ..model import Edition
 from .fonts import font_dirs, font_face_css
+from .hyphenation import preload as preload_hyphenation
 from .html import render_html
 
 PDF_VARIANT = "pdf/ua-1"
@@ -78,6 +79,7 @@ def _emblem_src(edition: Edition) -> str | None:
 
 
 def write_pdf(edition: Edition, template_dir: Path) -> bytes:
+    preload_hyphenation(edition.lang)
     html = render_html(edition, template_dir, media="print",
                        extra={"fonts_css": Markup(font_face_css()), "emblem_src": _emblem_src(edition)})
     extra = (Path(edition.mission.emblem).parent,) if edition.mission.emblem else ()

@@ -1,0 +1,183 @@
+"""Benchmark the build matrix against pandoc, side by side in one run.
+
+    .venv/bin/python benchmarks/matrix.py [--repeat N]
+
+Measures, on a copy of the project (the repository's build/ is not touched):
+  1. the cold full matrix (every statement x language x format) with the default jobs;
+  2. a rebuild with nothing changed;
+  3. the cold matrix with --jobs 1 and with --jobs 2;
+  4. pandoc (Debian package) making the same number of HTML, DOCX and PDF files
+     (PDF through WeasyPrint from our environment), one run per file as a user would,
+     sequentially and two at a time;
+  5. the cold PDF-only matrix with HarfBuzz's font subsetter and with fontTools';
+and prints the ratios against the targets and the peak memory of a worker.
+Timings are wall-clock medians of --repeat runs; the machine may be noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+VENV_BIN = Path(sys.executable).parent
+
+
+def copy_project(dest: Path) -> Path:
+    for name in ("seeds", "locales", "templates"):
+        shutil.copytree(ROOT / name, dest / name)
+    return dest
+
+
+def publisher(args: list[str], cwd: Path) -> tuple[float, dict]:
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    start = time.perf_counter()
+    proc = subprocess.run([sys.executable, "-m", "publisher", *args, "--json"], cwd=cwd,
+                          capture_output=True, text=True, env=env)
+    elapsed = time.perf_counter() - start
+    if proc.returncode != 0:
+        sys.exit(f"publisher {' '.join(args)} failed:\n{proc.stderr}")
+    return elapsed, json.loads(proc.stdout)
+
+
+def median_cold(args: list[str], repeat: int) -> tuple[float, dict]:
+    times, summary = [], {}
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            proj = copy_project(Path(tmp))
+            t, summary = publisher(["build", *args], proj)
+            times.append(t)
+    return statistics.median(times), summary
+
+
+def pandoc_matrix(repeat: int, parallel: int) -> tuple[float, int]:
+    """pandoc: one HTML, DOCX and PDF per language of every statement, like our matrix."""
+    import yaml
+
+    pandoc = shutil.which("pandoc")
+    if not pandoc:
+        sys.exit("pandoc is not installed (Debian: apt-get install pandoc)")
+    seeds = sorted((ROOT / "seeds").glob("*.md"))
+    jobs = []
+    for seed in seeds:
+        front = yaml.safe_load(seed.read_text(encoding="utf-8").split("\n---\n")[0][4:])
+        for lang in front["languages"]:
+            for fmt in ("html", "docx", "pdf"):
+                jobs.append((seed, lang, fmt))
+    env = {**os.environ, "PATH": f"{VENV_BIN}:{os.environ['PATH']}"}
+
+    def run(job: tuple[Path, str, str], out: Path) -> None:
+        seed, lang, fmt = job
+        target = out / f"{seed.stem}.{lang}.{fmt}"
+        cmd = [pandoc, str(seed), "--standalone", "-M", f"lang={lang}", "-o", str(target)]
+        if fmt == "pdf":
+            cmd += ["--pdf-engine=weasyprint"]
+        subprocess.run(cmd, check=True, capture_output=True, env=env)
+
+    times = []
+    for _ in range(repeat):
+        with tempfile.TemporaryDirectory() as tmp:
+            start = time.perf_counter()
+            with ThreadPoolExecutor(max_workers=parallel) as pool:
+                list(pool.map(lambda j: run(j, Path(tmp)), jobs))
+            times.append(time.perf_counter() - start)
+    return statistics.median(times), len(jobs)
+
+
+SUBSET = """
+import sys, time
+from pathlib import Path
+sys.path.insert(0, {root!r})
+import weasyprint.pdf.fonts as fonts
+if {fonttools}:
+    fonts.harfbuzz_subset = None  # WeasyPrint falls back to fontTools' subsetter
+import logging; logging.getLogger("weasyprint").setLevel(logging.ERROR)
+from publisher.pipeline import BuildOptions, Project, build
+start = time.perf_counter()
+report = build(Project(Path({proj!r})), BuildOptions(formats=["pdf"], jobs=1))
+print(time.perf_counter() - start, report.built)
+"""
+
+
+def subsetters(repeat: int) -> dict[str, float]:
+    from weasyprint.pdf import fonts
+
+    results = {}
+    for name, flag in (("harfbuzz", False), ("fonttools", True)):
+        if name == "harfbuzz" and not fonts.harfbuzz_subset:
+            results[name] = float("nan")
+            continue
+        times = []
+        for _ in range(repeat):
+            with tempfile.TemporaryDirectory() as tmp:
+                proj = copy_project(Path(tmp))
+                out = subprocess.run([sys.executable, "-c", SUBSET.format(
+                    root=str(ROOT), fonttools=flag, proj=str(proj))],
+                    capture_output=True, text=True, check=True).stdout.split()
+                times.append(float(out[0]))
+        results[name] = statistics.median(times)
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--repeat", type=int, default=3, help="runs per measurement")
+    args = parser.parse_args()
+    cores = os.cpu_count() or 1
+    print(f"machine: {cores} cores; Python {sys.version.split()[0]}; repeat {args.repeat}")
+
+    cold, summary = median_cold([], args.repeat)
+    n = summary["built"]
+    with tempfile.TemporaryDirectory() as tmp:
+        proj = copy_project(Path(tmp))
+        publisher(["build"], proj)
+        noop = statistics.median(publisher(["build"], proj)[0] for _ in range(max(5, args.repeat)))
+    j1, _ = median_cold(["--jobs", "1"], args.repeat)
+    j2, s2 = median_cold(["--jobs", "2"], args.repeat)
+    pandoc_seq, pandoc_n = pandoc_matrix(args.repeat, 1)
+    pandoc_par, _ = pandoc_matrix(args.repeat, 2)
+    subset = subsetters(args.repeat)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+
+    rows = [
+        ("publisher cold matrix (default jobs)", cold, f"{n} files"),
+        ("publisher no-op rebuild", noop, f"{summary['built']} up to date"),
+        ("publisher cold, --jobs 1", j1, ""),
+        ("publisher cold, --jobs 2", j2, f"speed-up x{j1 / j2:.2f}"),
+        ("pandoc, one run per file, sequential", pandoc_seq, f"{pandoc_n} files"),
+        ("pandoc, one run per file, 2 at a time", pandoc_par, f"{pandoc_n} files"),
+        ("PDF only, HarfBuzz subsetter (jobs 1)", subset["harfbuzz"], ""),
+        ("PDF only, fontTools subsetter (jobs 1)", subset["fonttools"], ""),
+    ]
+    print()
+    for name, seconds, note in rows:
+        print(f"{name:42} {seconds:8.2f} s  {note}")
+    print()
+    checks = [
+        ("cold matrix / pandoc sequential", cold / pandoc_seq, 0.25),
+        ("cold matrix / pandoc 2 at a time", cold / pandoc_par, None),
+        ("no-op rebuild / cold matrix", noop / cold, 0.05),
+        ("--jobs 2 / --jobs 1", j2 / j1, 0.75),
+    ]
+    for name, ratio, target in checks:
+        verdict = "" if target is None else ("  ok" if ratio <= target else "  OVER TARGET")
+        limit = "" if target is None else f" (target <= {target:.2f})"
+        print(f"{name:42} {ratio:8.3f}{limit}{verdict}")
+    peak = s2["peak_worker_rss_mb"]
+    print(f"{'peak memory of a worker':42} {peak:8.1f} MB (target <= 150)"
+          f"{'  ok' if peak <= 150 else '  OVER TARGET'}")
+    print(f"{'peak memory of any child process':42} {children:8.1f} MB")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,170 @@
+"""CI-grade builds: incremental, parallel, sharded, locked, reproducible, with a manifest."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from publisher.fsutil import atomic_write
+from publisher.pipeline import BuildOptions, Project, build
+
+from .conftest import LANGS, ROOT, copy_project, publisher_cli
+
+ALL = len(LANGS) * 3
+
+
+@pytest.fixture
+def proj(tmp_path: Path) -> Project:
+    return Project(copy_project(tmp_path))
+
+
+def outputs(root: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted((root / "fsc-pc-92-dprk").iterdir())}
+
+
+def test_incremental_rebuilds_only_what_changed(proj):
+    first = build(proj, BuildOptions(jobs=2))
+    assert (first.built, first.up_to_date, first.failed) == (ALL, 0, [])
+    noop = build(proj, BuildOptions())
+    assert (noop.built, noop.up_to_date) == (0, ALL)
+    assert len(noop.outputs) == ALL
+
+    po = proj.root / "locales" / "fr" / "LC_MESSAGES" / "fsc-pc-92-dprk.po"
+    po.write_text(po.read_text(encoding="utf-8").replace("Messieurs les Présidents,",
+                                                         "Mesdames et Messieurs les Présidents,"),
+                  encoding="utf-8")
+    fr = build(proj, BuildOptions(jobs=1))
+    assert (fr.built, fr.up_to_date) == (3, ALL - 3)
+    html = (proj.build_dir / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.fr.html").read_text()
+    assert "Mesdames et Messieurs les Présidents," in html
+
+    css = proj.root / "templates" / "statement.css"
+    css.write_text(css.read_text(encoding="utf-8") + "\n/* restyled */\n", encoding="utf-8")
+    restyled = build(proj, BuildOptions(jobs=1, formats=["html", "docx"]))
+    assert (restyled.built, restyled.up_to_date) == (len(LANGS), len(LANGS))  # not the DOCX
+
+    victim = proj.build_dir / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.de.docx"
+    victim.unlink()
+    again = build(proj, BuildOptions(jobs=1, formats=["docx"]))
+    assert (again.built, again.up_to_date) == (1, len(LANGS) - 1)
+    assert victim.exists()
+
+    seed = proj.root / "seeds" / "fsc-pc-92-dprk.md"
+    seed.write_text(seed.read_text(encoding="utf-8").replace("date: 2024-11-06",
+                                                             "date: 2024-11-07"), encoding="utf-8")
+    dated = build(proj, BuildOptions(jobs=2, formats=["html"]))
+    assert dated.built == len(LANGS)
+
+
+def test_noop_rebuild_says_so_and_imports_no_engine(proj):
+    assert publisher_cli("build", cwd=proj.root).returncode == 0
+    code = ("import sys\nfrom publisher.cli import main\n"
+            "try:\n    main(['build'])\nexcept SystemExit as e:\n    code = e.code\n"
+            "print('HEAVY', sorted(m for m in ('weasyprint', 'docx', 'babel', 'jinja2', "
+            "'markdown_it', 'yaml') if m in sys.modules))\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", code], cwd=proj.root, capture_output=True,
+                          text=True, env=env, check=True)
+    assert "HEAVY []" in proc.stdout
+    assert f"nothing to do: {ALL} output(s) up to date" in proc.stderr
+
+
+def test_jobs_and_runs_give_identical_bytes(proj, tmp_path):
+    one = build(proj, BuildOptions(jobs=1, out_dir=tmp_path / "one"))
+    two = build(proj, BuildOptions(jobs=2, out_dir=tmp_path / "two"))
+    assert one.built == two.built == ALL
+    assert outputs(tmp_path / "one") == outputs(tmp_path / "two")
+    manifest_one = (tmp_path / "one" / "manifest.json").read_bytes()
+    assert manifest_one == (tmp_path / "two" / "manifest.json").read_bytes()
+    assert (tmp_path / "one" / "index.html").read_bytes() == \
+        (tmp_path / "two" / "index.html").read_bytes()
+
+
+def test_manifest_lists_every_output_with_checksum(proj):
+    import hashlib
+
+    build(proj, BuildOptions())
+    manifest = json.loads((proj.build_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["generator"].startswith("publisher ")
+    entries = manifest["outputs"]
+    assert len(entries) == ALL
+    assert [e["path"] for e in entries] == sorted(e["path"] for e in entries)
+    for e in entries:
+        data = (proj.build_dir / e["path"]).read_bytes()
+        assert e["sha256"] == hashlib.sha256(data).hexdigest() and e["size"] == len(data)
+        assert e["statement"] == "fsc-pc-92-dprk" and e["format"] in ("html", "pdf", "docx")
+        assert e["completeness"] == 100.0
+    assert "time" not in json.dumps(manifest)
+
+
+def test_a_failed_output_does_not_stop_the_others(proj):
+    (proj.root / "templates" / "reference.docx").write_bytes(b"not a zip")
+    proc = publisher_cli("build", "--lang", "en,uk", cwd=proj.root)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    failed = [ln for ln in proc.stderr.splitlines() if ": error: " in ln]
+    assert len(failed) == 2 and all(".docx: error: " in ln for ln in failed)
+    assert "built 4 file(s), 2 FAILED" in proc.stderr
+    out = proj.build_dir / "fsc-pc-92-dprk"
+    assert sorted(p.name for p in out.iterdir()) == [
+        "fsc-pc-92-dprk.en.html", "fsc-pc-92-dprk.en.pdf",
+        "fsc-pc-92-dprk.uk.html", "fsc-pc-92-dprk.uk.pdf"]
+
+
+def test_shards_cover_the_matrix_exactly_once(proj, tmp_path):
+    seen: list[str] = []
+    for i in (1, 2, 3):
+        out = tmp_path / f"shard{i}"
+        proc = publisher_cli("build", "--shard", f"{i}/3", "--json", "--format", "html,docx",
+                             "--output-dir", str(out), cwd=proj.root)
+        assert proc.returncode == 0, proc.stderr
+        summary = json.loads(proc.stdout)
+        seen += [Path(o["path"]).name for o in summary["outputs"]]
+    expected = sorted(f"fsc-pc-92-dprk.{lang}.{fmt}" for lang in LANGS for fmt in ("html", "docx"))
+    assert sorted(seen) == expected
+    assert publisher_cli("build", "--shard", "4/3", cwd=proj.root).returncode == 2
+
+
+def test_json_summary_and_plain_progress_lines(proj):
+    proc = publisher_cli("build", "--format", "html", "--json", cwd=proj.root)
+    summary = json.loads(proc.stdout)
+    assert summary["built"] == len(LANGS) and summary["failed"] == [] and summary["up_to_date"] == 0
+    assert summary["peak_worker_rss_mb"] > 0
+    proc = publisher_cli("build", "--format", "docx", cwd=proj.root)  # not a terminal
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("[")]
+    assert len(lines) == len(LANGS)
+    assert lines[-1].startswith(f"[{len(LANGS)}/{len(LANGS)}] build/fsc-pc-92-dprk/")
+
+
+def test_two_builds_at_once_do_not_corrupt_anything(proj):
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    cmd = [sys.executable, "-m", "publisher", "build", "--jobs", "1"]
+    procs = [subprocess.Popen(cmd, cwd=proj.root, env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    results = [p.communicate(timeout=600) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], results
+    stderr = "\n".join(err for _, err in results)
+    assert "another build is writing here; waiting for it" in stderr
+    assert f"nothing to do: {ALL} output(s) up to date" in stderr  # the second found it done
+    assert not list(proj.build_dir.rglob("*.tmp"))
+    manifest = json.loads((proj.build_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["outputs"]) == ALL
+
+
+def test_atomic_write_leaves_the_old_file_on_failure(tmp_path, monkeypatch):
+    target = tmp_path / "statement.pdf"
+    target.write_bytes(b"old")
+
+    def crash(src, dst):
+        raise OSError("disk full")
+
+    monkeypatch.setattr(os, "replace", crash)
+    with pytest.raises(OSError):
+        atomic_write(target, b"new and complete")
+    assert target.read_bytes() == b"old"
+    assert [p.name for p in tmp_path.iterdir()] == ["statement.pdf"]
