@@ -9,7 +9,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: demo test install extract update clean
+.PHONY: demo test install extract update bench clean
 
 demo: $(STAMP)
 	$(BIN)/publisher build
@@ -31,6 +31,10 @@ extract: $(STAMP)
 
 update: $(STAMP)
 	$(BIN)/publisher update
+
+bench: $(STAMP)
+	@command -v pandoc >/dev/null || { echo "bench needs pandoc: apt-get install pandoc"; exit 2; }
+	$(BIN)/python benchmarks/matrix.py
 
 clean:
 	rm -rf build

@@ -21,11 +21,13 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import __version__
 from .fsutil import atomic_write
-from .model import Edition
+
+if TYPE_CHECKING:
+    from .model import Edition
 
 CACHE = ".publisher-cache.json"
 LOCK = ".publisher.lock"
@@ -79,13 +81,19 @@ def tree_digest(folder: Path, fmt: str) -> str:
     return h.hexdigest()
 
 
-def fonts_digest() -> str:
-    from .writers.fonts import font_faces
+def fonts_digest(cache: dict[str, object]) -> str:
+    """The PDF fonts' identity (file names and sizes). The file list is kept in the build
+    cache, so a rebuild does not have to ask the font packages again."""
+    known = cache.get("font_files")
+    paths = [Path(p) for p in known] if isinstance(known, list) else []
+    if not paths or not all(p.is_file() for p in paths):
+        from .writers.fonts import font_faces
 
+        paths = [face.path for face in font_faces()]
+        cache["font_files"] = [str(p) for p in paths]
     h = hashlib.sha256()
-    for face in font_faces():
-        st = face.path.stat()
-        h.update(f"{face.family}\0{face.style}\0{face.path.name}\0{st.st_size}\0".encode())
+    for p in paths:
+        h.update(f"{p.name}\0{p.stat().st_size}\0".encode())
     return h.hexdigest()
 
 

@@ -21,7 +21,10 @@ from typing import Any, Callable, Iterable, Iterator
 from . import __version__
 from .errors import CatalogError, PublisherError, StatementError, StrictModeError, display_path
 from .fsutil import atomic_write
-from .model import Alternate, Edition, Mission, Statement
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # the model is imported where it is used: a no-op build never needs it
+    from .model import Edition, Mission, Statement
 
 log = logging.getLogger("publisher")
 
@@ -295,6 +298,7 @@ class Translator:
         from .i18n import wording
         from .i18n.catalogs import TEMPLATES_DOMAIN
         from .i18n.translate import translate_statement, template_strings
+        from .model import Alternate, Edition
         from .readers.markdown import parse_inline
 
         meta = statement.meta
@@ -494,6 +498,7 @@ class _Plan:
     editions: dict[tuple[str, str], Edition]
     edition_warnings: dict[tuple[str, str], list[str]]
     renderer: Any = None
+    font_files: Any = None
 
 
 def _plan(project: Project, options: BuildOptions, formats: list[str],
@@ -509,7 +514,7 @@ def _plan(project: Project, options: BuildOptions, formats: list[str],
              if not options.languages or lang in options.languages for fmt in formats]
     units = matrix.shard(units, options.shard)
     shared = {fmt: matrix.tree_digest(project.templates, fmt) for fmt in formats}
-    fonts = matrix.fonts_digest() if "pdf" in formats else ""
+    fonts = matrix.fonts_digest(cache) if "pdf" in formats else ""
     digests: dict[matrix.Unit, str] = {}
     for u in units:
         inputs = [Path(str(by_slug[u.slug]["path"])), project.po(u.lang, u.slug),
@@ -563,7 +568,8 @@ def _plan(project: Project, options: BuildOptions, formats: list[str],
         if renderer is not None:
             renderer.close()
         raise
-    return _Plan(units, digests, stale, editions, edition_warnings, renderer)
+    return _Plan(units, digests, stale, editions, edition_warnings, renderer,
+                 cache.get("font_files"))
 
 
 def _execute(project: Project, options: BuildOptions, plan: _Plan,
@@ -620,6 +626,8 @@ def _execute(project: Project, options: BuildOptions, plan: _Plan,
             report.outputs.append(Output(u.slug, u.lang, u.fmt, u.path(out_root),
                                          int(rec["size"]), str(rec["sha256"])))  # type: ignore[call-overload]
     cache["statements"] = {str(r["path"]): r for r in summaries}
+    if plan.font_files:
+        cache["font_files"] = plan.font_files
     if results or cache != matrix.load_cache(out_root):
         matrix.save_cache(out_root, cache)
     matrix.write_manifest(out_root, cache)
