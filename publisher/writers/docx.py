@@ -34,15 +34,34 @@ _ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 _CHAR_STYLE = {Sup: "Superscript", Sub: "Subscript", Strong: "Strong", Emph: "Emphasis"}
 
 
-def _style_check(document: Document, names: list[str], path: Path) -> None:
-    have = {s.name for s in document.styles}
-    missing = [n for n in names if n not in have]
-    if missing:
-        raise TemplateError(f"reference document lacks the styles {', '.join(missing)}", path)
+class _Styles:
+    """Style names to style ids, looked up once per document.
+
+    python-docx resolves a style name by scanning every style (and the default style)
+    on each assignment; setting the id directly keeps DOCX writing linear.
+    """
+
+    def __init__(self, document: Document, required: list[str], path: Path) -> None:
+        self.ids = {s.name: s.style_id for s in document.styles}
+        missing = [n for n in required if n not in self.ids]
+        if missing:
+            raise TemplateError(f"reference document lacks the styles {', '.join(missing)}", path)
+
+    def para(self, container: object, name: str, text: str | None = None) -> DocxParagraph:
+        par = container.add_paragraph(text) if text else container.add_paragraph()  # type: ignore[attr-defined]
+        self.restyle(par, name)
+        return par
+
+    def restyle(self, par: DocxParagraph, name: str) -> None:
+        par._p.get_or_add_pPr().style = self.ids[name]
+
+    def run(self, run: object, name: str) -> None:
+        run._r.get_or_add_rPr().style = self.ids[name]  # type: ignore[attr-defined]
 
 
-def _add_runs(par: DocxParagraph, nodes: tuple[Inline, ...], styles: tuple[str, ...] = (),
-              container: object | None = None) -> None:
+
+def _add_runs(st: _Styles, par: DocxParagraph, nodes: tuple[Inline, ...],
+              styles: tuple[str, ...] = (), container: object | None = None) -> None:
     """Add runs for inline nodes; nested inline styles stack (innermost wins the run style)."""
     target = container if container is not None else par._p
     for node in nodes:
@@ -50,7 +69,7 @@ def _add_runs(par: DocxParagraph, nodes: tuple[Inline, ...], styles: tuple[str, 
             run = par.add_run(node.text)
             chain = styles + (("Verbatim Char",) if isinstance(node, Code) else ())
             if chain:
-                run.style = chain[-1]
+                st.run(run, chain[-1])
                 # An outer style the run style cannot carry (bold inside a superscript).
                 for outer in chain[:-1]:
                     if outer == "Strong":
@@ -69,34 +88,35 @@ def _add_runs(par: DocxParagraph, nodes: tuple[Inline, ...], styles: tuple[str, 
             link = OxmlElement("w:hyperlink")
             link.set(qn("r:id"), r_id)
             target.append(link)
-            _add_runs(par, node.children, styles + ("Hyperlink",), link)
+            _add_runs(st, par, node.children, styles + ("Hyperlink",), link)
         else:
-            _add_runs(par, node.children, styles + (_CHAR_STYLE[type(node)],), container)
+            _add_runs(st, par, node.children, styles + (_CHAR_STYLE[type(node)],), container)
 
 
-def _blocks(document: Document, blocks: tuple[Block, ...], list_depth: int = 0) -> None:
+def _blocks(st: _Styles, document: Document, blocks: tuple[Block, ...],
+            list_depth: int = 0) -> None:
     for b in blocks:
         if isinstance(b, Paragraph):
             style = "Body Text"
-            _add_runs(document.add_paragraph(style=style), b.text.content)
+            _add_runs(st, st.para(document, style), b.text.content)
         elif isinstance(b, Heading):
-            _add_runs(document.add_paragraph(style=f"Heading {min(b.level + 1, 6)}"), b.text.content)
+            _add_runs(st, st.para(document, f"Heading {min(b.level + 1, 6)}"), b.text.content)
         elif isinstance(b, ListBlock):
             style = "List Number" if b.ordered else "List Bullet"
             for item in b.items:
                 for child in item:
                     if isinstance(child, Paragraph):
-                        _add_runs(document.add_paragraph(style=style), child.text.content)
+                        _add_runs(st, st.para(document, style), child.text.content)
                     else:
-                        _blocks(document, (child,), list_depth + 1)
+                        _blocks(st, document, (child,), list_depth + 1)
         elif isinstance(b, Quote):
             for child in b.children:
                 if isinstance(child, Paragraph):
-                    _add_runs(document.add_paragraph(style="Quote"), child.text.content)
+                    _add_runs(st, st.para(document, "Quote"), child.text.content)
                 else:
-                    _blocks(document, (child,), list_depth)
+                    _blocks(st, document, (child,), list_depth)
         elif isinstance(b, Rule):
-            document.add_paragraph("* * *", style="Separator")
+            st.para(document, "Separator", "* * *")
 
 
 def _field(par: DocxParagraph, instruction: str, placeholder: str = "1") -> None:
@@ -200,7 +220,7 @@ def write_docx(edition: Edition, template_dir: Path) -> bytes:
     if not reference.is_file():
         raise TemplateError(f"reference document '{REFERENCE}' not found", template_dir)
     document = docx.Document(str(reference))
-    _style_check(document, ["Body Text", "Masthead", "Mission Name", "Mission Address",
+    st = _Styles(document, ["Body Text", "Masthead", "Mission Name", "Mission Address",
                             "Check Line", "Statement Title", "Meeting", "Agenda Item",
                             "Superscript", "Subscript", "Strong", "Emphasis", "Hyperlink",
                             "Header", "Footer", "Quote", "List Bullet", "List Number"], reference)
@@ -218,24 +238,24 @@ def write_docx(edition: Edition, template_dir: Path) -> bytes:
     # First page: the masthead (top right) and the mission's letterhead.
     head = section.first_page_header
     first = head.paragraphs[0]
-    first.style = "Masthead"
+    st.restyle(first, "Masthead")
     lines = [x for x in (meta.symbol, edition.date_text, edition.language_line,
                          edition.original_line) if x]
     for i, text in enumerate(lines):
-        par = first if i == 0 else head.add_paragraph(style="Masthead")
+        par = first if i == 0 else st.para(head, "Masthead")
         par.add_run(text)
     picture = _emblem_picture(edition)
     if picture is not None:
-        par = head.add_paragraph(style="Mission Name")
+        par = st.para(head, "Mission Name")
         par.add_run().add_picture(str(picture), height=Mm(20))
     for text in edition.mission.name_lines:
-        head.add_paragraph(text, style="Mission Name")
+        st.para(head, "Mission Name", text)
     for text in edition.mission.address_lines:
-        head.add_paragraph(text, style="Mission Address")
+        st.para(head, "Mission Address", text)
 
     # Continuation pages: "- N -" and the symbol, as OSCE documents do.
     running = section.header.paragraphs[0]
-    running.style = "Header"
+    st.restyle(running, "Header")
     running.add_run("- ")
     _field(running, "PAGE", "2")
     running.add_run(" -")
@@ -243,17 +263,17 @@ def write_docx(edition: Edition, template_dir: Path) -> bytes:
         running.add_run("\t" + meta.symbol)
     for footer in (section.first_page_footer, section.footer):
         par = footer.paragraphs[0]
-        par.style = "Footer"
+        st.restyle(par, "Footer")
         _page_label(par, edition)
 
     if edition.check_line:
-        document.add_paragraph(edition.check_line, style="Check Line")
-    _add_runs(document.add_paragraph(style="Statement Title"), meta.title.content)
+        st.para(document, "Check Line", edition.check_line)
+    _add_runs(st, st.para(document, "Statement Title"), meta.title.content)
     if meta.meeting:
-        _add_runs(document.add_paragraph(style="Meeting"), meta.meeting.content)
+        _add_runs(st, st.para(document, "Meeting"), meta.meeting.content)
     if meta.agenda:
-        _add_runs(document.add_paragraph(style="Agenda Item"), meta.agenda.content)
-    _blocks(document, edition.statement.blocks)
+        _add_runs(st, st.para(document, "Agenda Item"), meta.agenda.content)
+    _blocks(st, document, edition.statement.blocks)
 
     if rtl:
         for part in (document, head, section.header, section.first_page_footer, section.footer):
