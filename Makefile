@@ -24,6 +24,9 @@ $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -r requirements.lock
 	$(PIP) install --no-deps --no-build-isolation -e .
+	@# Bytecode for the package itself: machines that set PYTHONDONTWRITEBYTECODE
+	@# would otherwise compile it on every run (Python ignores stale .pyc files).
+	$(BIN)/python -m compileall -q publisher
 	touch $@
 
 extract: $(STAMP)

@@ -266,18 +266,35 @@ def _timestamp(statement: Statement) -> datetime.datetime:
 class Translator:
     """Loads catalogues once and turns (statement, language) into an :class:`Edition`."""
 
-    def __init__(self, project: Project) -> None:
+    def __init__(self, project: Project, cache: dict[str, Any] | None = None) -> None:
         self.project = project
         self.missions = Missions(project)
+        self.cache = cache
 
     @cached_property
     def template_messages(self) -> list[tuple[str, str | None]]:
-        """(msgid, msgctxt) of every template message, extracted from the sources."""
+        """(msgid, msgctxt) of every template message, extracted from the sources.
+
+        Extraction runs Babel's Jinja2 extractor over the templates; the result is kept
+        in the build cache under a digest of the templates and the masthead wording.
+        """
         from .i18n.catalogs import templates_template
 
+        h = hashlib.sha256(WORDING_MODULE.read_bytes())
+        for p in sorted(self.project.templates.rglob("*")):
+            if p.is_file() and p.suffix in (".html", ".yaml"):
+                h.update(p.relative_to(self.project.templates).as_posix().encode() + b"\0")
+                h.update(p.read_bytes())
+        digest = h.hexdigest()
+        known = self.cache.get("template_messages") if self.cache is not None else None
+        if isinstance(known, dict) and known.get("digest") == digest:
+            return [(m, c) for m, c in known["messages"]]
         cat = templates_template(self.project.templates, WORDING_MODULE,
                                  self.missions.all(), self.project.root)
-        return [(m.id, m.context) for m in cat if m.id and isinstance(m.id, str)]
+        messages = [(m.id, m.context) for m in cat if m.id and isinstance(m.id, str)]
+        if self.cache is not None:
+            self.cache["template_messages"] = {"digest": digest, "messages": messages}
+        return messages
 
     def _catalog(self, lang: str, domain: str):  # type: ignore[no-untyped-def]
         from .i18n.catalogs import read_catalog
@@ -499,6 +516,7 @@ class _Plan:
     edition_warnings: dict[tuple[str, str], list[str]]
     renderer: Any = None
     font_files: Any = None
+    template_messages: Any = None
 
 
 def _plan(project: Project, options: BuildOptions, formats: list[str],
@@ -533,7 +551,7 @@ def _plan(project: Project, options: BuildOptions, formats: list[str],
                                    tuple(sorted({u.fmt for u in stale})))
     try:
         # Translate only the editions something stale needs; replay the others' warnings.
-        translator = Translator(project)
+        translator = Translator(project, cache)
         editions: dict[tuple[str, str], Edition] = {}
         edition_warnings: dict[tuple[str, str], list[str]] = {}
         seen: set[tuple[str, str]] = set()
@@ -569,7 +587,7 @@ def _plan(project: Project, options: BuildOptions, formats: list[str],
             renderer.close()
         raise
     return _Plan(units, digests, stale, editions, edition_warnings, renderer,
-                 cache.get("font_files"))
+                 cache.get("font_files"), cache.get("template_messages"))
 
 
 def _execute(project: Project, options: BuildOptions, plan: _Plan,
@@ -628,6 +646,8 @@ def _execute(project: Project, options: BuildOptions, plan: _Plan,
     cache["statements"] = {str(r["path"]): r for r in summaries}
     if plan.font_files:
         cache["font_files"] = plan.font_files
+    if plan.template_messages:
+        cache["template_messages"] = plan.template_messages
     if results or cache != matrix.load_cache(out_root):
         matrix.save_cache(out_root, cache)
     matrix.write_manifest(out_root, cache)

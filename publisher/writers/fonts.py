@@ -142,7 +142,17 @@ def font_dirs() -> tuple[Path, ...]:
 
 @lru_cache(maxsize=1)
 def covered_codepoints() -> frozenset[int]:
-    """Every code point some PDF font has a glyph for."""
+    """Every code point some PDF font has a glyph for (kept in the cache folder, keyed by
+    the font files, since reading every cmap costs a tenth of a second)."""
+    import json
+
+    key = hashlib.sha256("".join(f"{f.path}:{f.path.stat().st_size}\n"
+                                 for f in font_faces()).encode()).hexdigest()[:16]
+    cached = cache_dir() / "fonts" / f"coverage-{key}.json"
+    try:
+        return frozenset(json.loads(cached.read_text(encoding="ascii")))
+    except (OSError, ValueError):
+        pass
     from fontTools.ttLib import TTFont
 
     points: set[int] = set()
@@ -150,6 +160,7 @@ def covered_codepoints() -> frozenset[int]:
         font = TTFont(str(face.path), lazy=True)
         points.update(font.getBestCmap() or {})
         font.close()
+    atomic_write(cached, json.dumps(sorted(points)))
     return frozenset(points)
 
 
