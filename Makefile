@@ -23,7 +23,8 @@ install: $(STAMP)
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -r requirements.lock
-	$(PIP) install --no-deps --no-build-isolation -e .
+	@# compat mode: a plain path entry, no import hook to load at every start
+	$(PIP) install --no-deps --no-build-isolation -e . --config-settings editable_mode=compat
 	@# Bytecode for the package itself: machines that set PYTHONDONTWRITEBYTECODE
 	@# would otherwise compile it on every run (Python ignores stale .pyc files).
 	$(BIN)/python -m compileall -q publisher

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import importlib
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
-from ..model import Edition
+if TYPE_CHECKING:
+    from ..model import Edition
 
-Writer = Callable[[Edition, Path], bytes]
+Writer = Callable[["Edition", Path], bytes]
 
 WRITERS: dict[str, str] = {
     "html": "publisher.writers.html:write_html",
