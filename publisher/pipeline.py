@@ -296,7 +296,7 @@ class Translator:
             self.cache["template_messages"] = {"digest": digest, "messages": messages}
         return messages
 
-    def _catalog(self, lang: str, domain: str):  # type: ignore[no-untyped-def]
+    def catalog(self, lang: str, domain: str):  # type: ignore[no-untyped-def]
         from .i18n.catalogs import read_catalog
 
         po = self.project.po(lang, domain)
@@ -323,14 +323,14 @@ class Translator:
         if lang == meta.original:
             text = statement
         else:
-            catalog, po = self._catalog(lang, statement.slug)
+            catalog, po = self.catalog(lang, statement.slug)
             text, cov = translate_statement(statement, catalog, lang, parse_inline, po)
             warnings.extend(cov.warnings)
             percent = cov.percent
         if lang == "en":
             strings: dict[str, str] = {}
         else:
-            tcat, tpo = self._catalog(lang, TEMPLATES_DOMAIN)
+            tcat, tpo = self.catalog(lang, TEMPLATES_DOMAIN)
             strings, tw = template_strings(tcat, self.template_messages, lang, tpo)
             warnings.extend(tw)
 
@@ -809,7 +809,7 @@ def review(project: Project, options: ReviewOptions) -> list[Path]:
     out_root = options.out_dir or project.build_dir / "review"
     written: list[Path] = []
     for s in statements:
-        catalog, po = translator._catalog(options.lang, s.slug)
+        catalog, po = translator.catalog(options.lang, s.slug)
         _, cov = translate_statement(s, catalog, options.lang, parse_inline, po)
         extra = {
             "slug": s.slug, "source_lang": s.meta.original, "target_lang": options.lang,

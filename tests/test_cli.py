@@ -183,3 +183,13 @@ def test_build_names_files_by_statement_and_language(proj):
                            for fmt in ("docx", "html", "pdf"))
     assert f"built {len(LANGS) * 3} file(s)" in proc.stderr
     assert not list((proj / "build").rglob("*.tmp"))
+
+
+def test_public_api_is_small_and_lazy():
+    code = ("import sys, publisher\n"
+            "assert 'publisher.pipeline' not in sys.modules\n"
+            "from publisher import Project, BuildOptions, build, read_statement, PublisherError\n"
+            "print(sorted(publisher.__all__))\n")
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
+                          text=True, check=True)
+    assert "'build'" in proc.stdout and "'read_statement'" in proc.stdout
