@@ -241,3 +241,28 @@ def test_proof_needs_pdfs(tmp_path):
     copy_project(tmp_path)
     proc = publisher_cli("proof", cwd=tmp_path)
     assert proc.returncode == 1 and "no PDF to proof: run `publisher build` first" in proc.stderr
+
+
+def test_pdf_rendering_fetches_nothing_from_the_network(tmp_path, project):
+    from weasyprint.urls import FatalURLFetchingError
+
+    from publisher.writers.pdf import LocalOnlyFetcher
+
+    fetcher = LocalOnlyFetcher((project.templates,))
+    for url in ("https://example.org/logo.png", "http://127.0.0.1/x.css",
+                "file:///etc/passwd", (tmp_path / "elsewhere.png").as_uri()):
+        with pytest.raises(FatalURLFetchingError, match="refusing to fetch"):
+            fetcher.fetch(url)
+    inside = (project.templates / "statement.css").as_uri()
+    assert fetcher.fetch(inside).read().startswith(b"/*")
+
+
+def test_a_template_that_loads_a_remote_resource_is_an_error(tmp_path):
+    copy_project(tmp_path)
+    css = tmp_path / "templates" / "statement.css"
+    css.write_text(css.read_text(encoding="utf-8") +
+                   '\nbody { background: url("https://example.org/tracker.png"); }\n',
+                   encoding="utf-8")
+    proc = publisher_cli("build", "--format", "pdf", "--lang", "en", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert "refusing to fetch 'https://example.org/tracker.png'" in proc.stderr

@@ -67,3 +67,17 @@ def test_missing_fuzzy_and_broken_translations_fall_back(tmp_path):
     assert "raw HTML '<script>' is not allowed" in text
     assert "untranslated message 'Four.'" in text
     assert f"{src}:13" in text or "s.md:13" in text
+
+
+def test_dropped_bold_is_published_with_a_warning(tmp_path):
+    src = tmp_path / "s.md"
+    src.write_text("---\nmission: m\ndate: 2024-01-01\ntitle: T\noriginal: en\n---\n"
+                   "We **condemn** this.\n", encoding="utf-8")
+    statement = read_statement(src)
+    cat = Catalog(locale="fr")
+    cat.add("We **condemn** this.", "Nous condamnons cela.")
+    translated, cov = translate_statement(statement, cat, "fr", parse_inline, tmp_path / "fr.po")
+    assert translated.blocks[0].text.plain == "Nous condamnons cela."
+    assert cov.translated == 1
+    assert any("inline markup differs from the source: source has bold, translation has none"
+               in w for w in cov.warnings)

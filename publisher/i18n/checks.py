@@ -129,7 +129,7 @@ def _shape(nodes: tuple[Inline, ...], kinds: tuple[type, ...]) -> list[str]:
     return out
 
 
-def check_markup(src: RichText, dst: RichText, ctx: Context) -> Iterator[Finding]:
+def check_markup(src: RichText, dst: RichText, ctx: Context | None) -> Iterator[Finding]:
     structural = (Strong, Emph, Link, Code)
     a, b = _shape(src.content, structural), _shape(dst.content, structural)
     if a != b:

@@ -16,6 +16,7 @@ from babel.messages.catalog import Catalog
 
 from ..errors import PublisherError, display_path
 from ..model import RichText, Statement
+from .checks import check_markup
 from .segments import Segment, map_segments
 
 InlineParser = Callable[[str, "str | None", "int | None"], RichText]
@@ -102,6 +103,9 @@ def translate_statement(statement: Statement, catalog: Catalog | None, lang: str
         cov.rows.append(Row(seg, text, result, "translated"))
         if first:
             cov.translated += 1
+            for _check, severity, message in check_markup(text, result, None):
+                if severity == "error":  # bold, italic, links: published, but said
+                    cov.warnings.append(f"{po}:{msg.lineno}: warning: [{lang}] {message}")
         return result
 
     translated = map_segments(statement, apply, language=lang)
