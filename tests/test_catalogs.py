@@ -124,3 +124,24 @@ def test_broken_po_is_reported_and_not_overwritten(tmp_path):
 def test_catalog_paths(project):
     assert project.po("uk", "x") == Path(project.root, "locales/uk/LC_MESSAGES/x.po")
     assert project.po("pt-BR", "x").parent.parent.name == "pt_BR"
+
+
+def test_a_paragraph_that_comes_back_gets_its_translation_back(tmp_path):
+    proj = Project(copy_project(tmp_path))
+    seed = tmp_path / "seeds" / "fsc-pc-92-dprk.md"
+    original = seed.read_text(encoding="utf-8")
+    po = tmp_path / "locales" / "uk" / "LC_MESSAGES" / "fsc-pc-92-dprk.po"
+    paragraph = ("Of particular concern is the fact that the launch took place against the "
+                 "backdrop of unprecedented development in the so-called strategic relationship "
+                 "between the DPRK and the Russian Federation.")
+    before = read_catalog(po).get(paragraph).string
+    seed.write_text(original.replace(paragraph + "\n\n", ""), encoding="utf-8")
+    extract(proj)
+    update(proj)
+    assert paragraph in read_catalog(po).obsolete
+    seed.write_text(original, encoding="utf-8")
+    extract(proj)
+    update(proj)
+    cat = read_catalog(po)
+    assert cat.get(paragraph).string == before and not cat.get(paragraph).fuzzy
+    assert paragraph not in cat.obsolete

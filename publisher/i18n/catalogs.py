@@ -233,9 +233,15 @@ def merge(template: Catalog, po_path: Path, lang: str) -> Catalog:
             key = (m.id, m.context)
             if m.fuzzy and not m.previous_id and key in previous:
                 m.previous_id = previous[key]
-        for key, m in old_obsolete.items():  # obsolete entries are never dropped
-            if key not in cat.obsolete and cat.get(m.id, m.context) is None:
-                cat.obsolete[key] = m
+        for key, m in old_obsolete.items():
+            current = cat.get(m.id, m.context)
+            if current is not None and not current.string and m.string:
+                # The paragraph came back: its old translation comes back with it.
+                current.string = m.string
+                current.flags = current.flags | (m.flags & {"fuzzy"})
+                cat.obsolete.pop(key, None)
+            elif key not in cat.obsolete and current is None:
+                cat.obsolete[key] = m  # obsolete entries are never dropped
         return cat
     cat = read_catalog_from_template(template, lang)
     return cat
