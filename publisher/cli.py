@@ -286,7 +286,7 @@ def stats(ctx: click.Context, langs: tuple[str, ...], as_json: bool) -> None:
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for n, row in enumerate(table):
         click.echo("  ".join(c.ljust(w) if i < 2 else c.rjust(w)
-                             for i, (c, w) in enumerate(zip(row, widths))).rstrip())
+                             for i, (c, w) in enumerate(zip(row, widths, strict=True))).rstrip())
         if n == 0:
             click.echo("  ".join("-" * w for w in widths))
 

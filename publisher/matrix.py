@@ -236,7 +236,7 @@ def prepare_fonts(workers: int, note: Callable[[str], None]) -> None:
 
     ctx = multiprocessing.get_context("fork")
     with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
-        list(pool.map(make_instance, *zip(*todo)))
+        list(pool.map(make_instance, *zip(*todo, strict=True)))
 
 
 def _render_group(jobs: tuple[Job, ...]) -> list[Result]:

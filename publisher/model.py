@@ -218,7 +218,8 @@ class Mission:
     """(string, line) pairs for ``#:`` references of the translatable lines."""
 
 
-# ---------------------------------------------------------------- an edition: one statement, one language, ready to render
+# ---------------------------------------------------------------- an edition
+# One statement in one language, ready to render.
 
 @dataclass(frozen=True)
 class PagePart:

@@ -12,7 +12,7 @@ import pytest
 
 from publisher.pipeline import BuildOptions, Project, build, proof
 
-from .conftest import LANGS, ROOT, SAMPLE, copy_project, publisher_cli, run, tool
+from .conftest import LANGS, SAMPLE, copy_project, publisher_cli, run, tool
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -112,9 +112,11 @@ def templates_template(template_dir: Path, wording_module: Path, missions: Itera
 # ---------------------------------------------------------------- reading and writing
 
 _STRING = r'"(?:[^"\\]|\\.)*"'
-_KEYWORD_LINE = re.compile(rf"^(?:#~\s*|#\|\s*|#~\|\s*)?(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+{_STRING}\s*$")
-_CONTINUATION = re.compile(rf"^(?:#~\s*|#\|\s*|#~\|\s*)?{_STRING}\s*$")
-_STARTS_STRING = re.compile(r'^(?:#~\s*|#\|\s*|#~\|\s*)?(?:msg\w*(?:\[\d+\])?\s|")')
+_PREFIX = r"(?:#~\s*|#\|\s*|#~\|\s*)?"  # obsolete (#~) and previous (#|) lines too
+_KEYWORD_LINE = re.compile(
+    rf"^{_PREFIX}(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+{_STRING}\s*$")
+_CONTINUATION = re.compile(rf"^{_PREFIX}{_STRING}\s*$")
+_STARTS_STRING = re.compile(rf'^{_PREFIX}(?:msg\w*(?:\[\d+\])?\s|")')
 
 
 def _check_strings(data: bytes, path: Path) -> None:

@@ -79,7 +79,7 @@ def make_reference(path: Path) -> None:
         st.paragraph_format.space_before = Pt(18 if name == "Statement Title" else 0)
     styles["Strong"].element.get_or_add_rPr().get_or_add_bCs()
     styles["Emphasis"].element.get_or_add_rPr().get_or_add_iCs()
-    for name, (bold, italic, valign) in CHARACTER_STYLES.items():
+    for name, (_bold, _italic, valign) in CHARACTER_STYLES.items():
         st = styles.add_style(name, WD_STYLE_TYPE.CHARACTER)
         st.base_style = styles["Default Paragraph Font"]
         if valign == "superscript":
