@@ -244,6 +244,20 @@ def check_header(cat: Catalog, folder_lang: str, path: str) -> list[Problem]:
     return problems
 
 
+_IGNORE = re.compile(r"^check:\s*ignore\s+([\w, -]+?)(?:\s+[-—(].*)?$")
+
+
+def ignored_checks(msg: Message) -> set[str]:
+    """Checks a translator switched off for one message with a comment such as
+    ``# check: ignore superscript — German writes the ordinal as "92."``."""
+    names: set[str] = set()
+    for comment in msg.user_comments:
+        m = _IGNORE.match(comment.strip())
+        if m:
+            names |= {n.strip() for n in m.group(1).replace(",", " ").split() if n.strip()}
+    return names
+
+
 def check_catalog(cat: Catalog, path: Path, folder_lang: str, source_lang: str,
                   parse: Callable[[str], RichText]) -> list[Problem]:
     where = display_path(path) or str(path)
@@ -264,8 +278,10 @@ def check_catalog(cat: Catalog, path: Path, folder_lang: str, source_lang: str,
         if msg.fuzzy:
             problems.append(Problem(where, msg.lineno, "fuzzy", WARNING,
                                     f"fuzzy translation of '{_short(msg.id)}' needs review"))
+        skip = ignored_checks(msg)
         for check, severity, text in check_message(msg, ctx):
-            problems.append(Problem(where, msg.lineno, check, severity, text))
+            if check not in skip:
+                problems.append(Problem(where, msg.lineno, check, severity, text))
     return problems
 
 
