@@ -21,7 +21,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import __version__
 from .fsutil import atomic_write
@@ -81,7 +81,7 @@ def tree_digest(folder: Path, fmt: str) -> str:
     return h.hexdigest()
 
 
-def fonts_digest(cache: dict[str, object]) -> str:
+def fonts_digest(cache: dict[str, Any]) -> str:
     """The PDF fonts' identity (file names and sizes). The file list is kept in the build
     cache, so a rebuild does not have to ask the font packages again."""
     known = cache.get("font_files")
@@ -108,7 +108,7 @@ def unit_digest(unit: Unit, inputs: list[Path], shared: str, options: str) -> st
 
 # ---------------------------------------------------------------- cache, lock, manifest
 
-def load_cache(out_root: Path) -> dict[str, dict[str, object]]:
+def load_cache(out_root: Path) -> dict[str, Any]:
     try:
         data = json.loads((out_root / CACHE).read_text(encoding="utf-8"))
         return data if isinstance(data, dict) and data.get("version") == __version__ else {}
@@ -116,12 +116,12 @@ def load_cache(out_root: Path) -> dict[str, dict[str, object]]:
         return {}
 
 
-def save_cache(out_root: Path, cache: dict[str, dict[str, object]]) -> None:
+def save_cache(out_root: Path, cache: dict[str, Any]) -> None:
     cache = {**cache, "version": __version__}
     atomic_write(out_root / CACHE, json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
 
 
-def is_fresh(record: dict[str, object] | None, digest: str, path: Path) -> bool:
+def is_fresh(record: Any, digest: str, path: Path) -> bool:
     if not record or record.get("digest") != digest:
         return False
     try:
@@ -147,7 +147,7 @@ def build_lock(out_root: Path, waiting: Callable[[], None]) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
-def write_manifest(out_root: Path, cache: dict[str, dict[str, object]]) -> Path:
+def write_manifest(out_root: Path, cache: dict[str, Any]) -> Path:
     """``manifest.json``: every output on disk, sorted, with its checksum (no timestamps)."""
     outputs = []
     for key, rec in sorted(cache.items()):

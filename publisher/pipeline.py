@@ -181,17 +181,18 @@ def update(project: Project, languages: Iterable[str] = ()) -> list[CatalogChang
         except CatalogError as exc:
             errors.append(exc)
     # Every catalogue of the project that exists now, by language: the translation memory.
-    existing: dict[str, list[tuple[str, object]]] = {}
+    existing: dict[str, list[tuple[Path, Any]]] = {}
     for po in sorted(project.locales.glob("*/LC_MESSAGES/*.po")):
         try:
             cat = read_catalog(po)
         except CatalogError as exc:
-            errors.append(exc)
+            if not any(e.path == exc.path and e.line == exc.line for e in errors):
+                errors.append(exc)
             continue
         existing.setdefault(po.parent.parent.name, []).append((po, cat))
     if errors:
-        for exc in errors[1:]:
-            log.error("%s", exc)
+        for other in errors[1:]:
+            log.error("%s", other)
         raise errors[0]
     for po, cat in merged:
         if po.stem == TEMPLATES_DOMAIN:
@@ -408,7 +409,7 @@ def check_glyphs(edition: Edition) -> None:
 
 
 def _seed_summaries(project: Project, paths: list[Path],
-                    cache: dict[str, dict[str, object]]) -> tuple[list[dict[str, object]],
+                    cache: dict[str, Any]) -> tuple[list[dict[str, object]],
                                                                  dict[str, Statement]]:
     """What the build matrix needs of each statement (slug, languages, title, date).
 
@@ -521,7 +522,7 @@ class _Plan:
 
 def _plan(project: Project, options: BuildOptions, formats: list[str],
           summaries: list[dict[str, object]], parsed: dict[str, Statement],
-          cache: dict[str, dict[str, object]], out_root: Path, report: BuildReport) -> _Plan:
+          cache: dict[str, Any], out_root: Path, report: BuildReport) -> _Plan:
     """Decide what is stale and translate what it needs; writes nothing."""
     from . import matrix
     from .i18n import TEMPLATES_DOMAIN
@@ -591,7 +592,7 @@ def _plan(project: Project, options: BuildOptions, formats: list[str],
 
 
 def _execute(project: Project, options: BuildOptions, plan: _Plan,
-             summaries: list[dict[str, object]], cache: dict[str, dict[str, object]],
+             summaries: list[dict[str, object]], cache: dict[str, Any],
              out_root: Path, report: BuildReport) -> None:
     """Render the stale outputs, then record them (cache, manifest, index)."""
     from . import matrix

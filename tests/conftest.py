@@ -22,12 +22,13 @@ LANGS = ("en", "uk", "fr", "de", "it", "ru", "es", "ar")
 
 
 def tool(name: str) -> str:
-    """Path of an external program. Missing: skip on a developer machine, fail in CI."""
+    """Path of an external program (the environment's own first, for Python tools).
+    Missing: skip on a developer machine, fail in CI."""
+    venv_bin = Path(sys.executable).parent / name
+    if venv_bin.exists():
+        return str(venv_bin)
     path = shutil.which(name)
     if path is None:
-        venv_bin = Path(sys.executable).parent / name
-        if venv_bin.exists():
-            return str(venv_bin)
         message = f"{name} is not installed (.ci/run installs it)"
         if os.environ.get("CI"):
             pytest.fail(message)

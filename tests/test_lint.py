@@ -9,3 +9,8 @@ def test_ruff():
     proc = run(tool("ruff"), "check", "--no-cache", "publisher", "tests", "benchmarks",
                cwd=ROOT, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_mypy():
+    proc = run(tool("mypy"), "publisher", cwd=ROOT, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -14,7 +14,7 @@ import io
 import os
 import re
 from pathlib import Path
-from typing import Iterable
+from typing import Any, Iterable
 
 from babel import Locale
 from babel.messages.catalog import Catalog, Message
@@ -84,7 +84,7 @@ def templates_template(template_dir: Path, wording_module: Path, missions: Itera
                        root: Path) -> Catalog:
     """The .pot of the template wording: Jinja2 templates, masthead wording, mission profiles."""
     cat = _new_template(TEMPLATES_DOMAIN, "letterhead and masthead templates")
-    found: list[tuple[str, int, str, list[str], str | None]] = []
+    found: list[tuple[str, int, str | tuple[str, ...], list[str], str | None]] = []
     method_map = [("**.html", "jinja2.ext:babel_extract")]
     options = {"**.html": {"trimmed": "true"}}
     for fname, lineno, message, comments, context in extract_from_dir(
@@ -229,7 +229,7 @@ def merge(template: Catalog, po_path: Path, lang: str) -> Catalog:
         # Babel forgets the previous msgid of an entry that is still fuzzy from an
         # earlier update when its msgid matches exactly; keep it, as msgmerge does.
         previous = {(m.id, m.context): m.previous_id for m in cat if m.id and m.previous_id}
-        old_obsolete = dict(cat.obsolete)
+        old_obsolete: dict[Any, Message] = dict(cat.obsolete)
         cat.update(template, no_fuzzy_matching=False, update_header_comment=False)
         for m in cat:
             key = (m.id, m.context)

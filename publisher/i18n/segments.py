@@ -43,7 +43,9 @@ def map_segments(statement: Statement, fn: Mapper, language: str | None = None) 
         if text is not None:
             seg = Segment(text.source, name, meta.line_of(name) or 1, name)
             changes[name] = fn(seg, text)
-    new_meta = dataclasses.replace(meta, **changes)
+    new_meta = dataclasses.replace(
+        meta, title=changes.get("title") or meta.title,
+        meeting=changes.get("meeting", meta.meeting), agenda=changes.get("agenda", meta.agenda))
 
     def block(b: Block) -> Block:
         if isinstance(b, Paragraph):

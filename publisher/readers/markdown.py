@@ -12,7 +12,7 @@ import datetime
 import os
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
@@ -75,8 +75,8 @@ def parse_inline(source: str, path: str | None = None, line: int | None = None) 
 
 def _convert_inline(tokens: list[Token], path: str | None, line: int | None) -> tuple[Inline, ...]:
     # A stack of (constructor, children, closing-token-type, extra) frames.
-    stack: list[tuple[Callable[..., Inline] | None, list[Inline], str, dict[str, str]]] = [
-        (None, [], "", {})]
+    # Frames: (node constructor, children so far, closing token kind, constructor arguments).
+    stack: list[tuple[Any, list[Inline], str, dict[str, str]]] = [(None, [], "", {})]
 
     def add(node: Inline) -> None:
         kids = stack[-1][1]

@@ -11,6 +11,7 @@ The zip is written with fixed timestamps and order, so equal inputs give equal b
 from __future__ import annotations
 
 import io
+from typing import Any
 import zipfile
 from pathlib import Path
 
@@ -63,7 +64,7 @@ class _Styles:
 def _add_runs(st: _Styles, par: DocxParagraph, nodes: tuple[Inline, ...],
               styles: tuple[str, ...] = (), container: object | None = None) -> None:
     """Add runs for inline nodes; nested inline styles stack (innermost wins the run style)."""
-    target = container if container is not None else par._p
+    target: Any = container if container is not None else par._p
     for node in nodes:
         if isinstance(node, (Text, Code)):
             run = par.add_run(node.text)
