@@ -276,23 +276,23 @@ class Translator:
     def template_messages(self) -> list[tuple[str, str | None]]:
         """(msgid, msgctxt) of every template message, extracted from the sources.
 
-        Extraction runs Babel's Jinja2 extractor over the templates; the result is kept
-        in the build cache under a digest of the templates and the masthead wording.
+        Extraction runs Babel's Jinja2 extractor over the templates. When
+        ``locales/templates.pot`` was extracted from the same sources (its header records
+        their digest), or the build cache holds the result, that is read instead.
         """
-        from .i18n.catalogs import templates_template
+        from .i18n.catalogs import (
+            TEMPLATES_DOMAIN, pot_messages_if_current, templates_digest, templates_template,
+        )
 
-        h = hashlib.sha256(WORDING_MODULE.read_bytes())
-        for p in sorted(self.project.templates.rglob("*")):
-            if p.is_file() and p.suffix in (".html", ".yaml"):
-                h.update(p.relative_to(self.project.templates).as_posix().encode() + b"\0")
-                h.update(p.read_bytes())
-        digest = h.hexdigest()
+        digest = templates_digest(self.project.templates, WORDING_MODULE)
         known = self.cache.get("template_messages") if self.cache is not None else None
         if isinstance(known, dict) and known.get("digest") == digest:
             return [(m, c) for m, c in known["messages"]]
-        cat = templates_template(self.project.templates, WORDING_MODULE,
-                                 self.missions.all(), self.project.root)
-        messages = [(m.id, m.context) for m in cat if m.id and isinstance(m.id, str)]
+        messages = pot_messages_if_current(self.project.pot(TEMPLATES_DOMAIN), digest)
+        if messages is None:
+            cat = templates_template(self.project.templates, WORDING_MODULE,
+                                     self.missions.all(), self.project.root)
+            messages = [(m.id, m.context) for m in cat if m.id and isinstance(m.id, str)]
         if self.cache is not None:
             self.cache["template_messages"] = {"digest": digest, "messages": messages}
         return messages
