@@ -3,6 +3,7 @@ coverage, right-to-left, the index page and the proof sheet."""
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import zipfile
@@ -266,3 +267,18 @@ def test_a_template_that_loads_a_remote_resource_is_an_error(tmp_path):
     proc = publisher_cli("build", "--format", "pdf", "--lang", "en", cwd=tmp_path)
     assert proc.returncode == 1
     assert "refusing to fetch 'https://example.org/tracker.png'" in proc.stderr
+
+
+def test_font_cache_falls_back_when_the_cache_home_cannot_be_written(tmp_path, monkeypatch):
+    from publisher.writers import fonts
+
+    not_a_folder = tmp_path / "cache-home"
+    not_a_folder.write_text("a file where a folder should be")  # unwritable, even for root
+    monkeypatch.delenv("PUBLISHER_CACHE_DIR", raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(not_a_folder))
+    fonts.cache_dir.cache_clear()
+    try:
+        folder = fonts.cache_dir()
+        assert folder.name.startswith("publisher-cache-") and os.access(folder, os.W_OK)
+    finally:
+        fonts.cache_dir.cache_clear()

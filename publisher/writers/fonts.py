@@ -67,12 +67,33 @@ def label_font() -> Path:
     return next(Path(f.path) for f in _family("Noto Sans").files if f.style == "normal")
 
 
+@lru_cache(maxsize=1)
 def cache_dir() -> Path:
+    """Where per-machine derived files go: ``PUBLISHER_CACHE_DIR``, else
+    ``$XDG_CACHE_HOME/publisher``, else ``~/.cache/publisher``; a folder in the system's
+    temporary directory when none of those can be written (a read-only home in CI)."""
+    import tempfile
+
     base = os.environ.get("PUBLISHER_CACHE_DIR")
     if base:
-        return Path(base)
-    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(xdg) / "publisher"
+        candidates = [Path(base)]
+    else:
+        candidates = []
+        try:
+            xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+            candidates.append(Path(xdg) / "publisher")
+        except RuntimeError:  # no home directory
+            pass
+    uid = os.getuid() if hasattr(os, "getuid") else 0
+    candidates.append(Path(tempfile.gettempdir()) / f"publisher-cache-{uid}")
+    for folder in candidates:
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            if os.access(folder, os.W_OK):
+                return folder
+        except OSError:
+            continue
+    raise TemplateError("no writable folder for the font cache (set PUBLISHER_CACHE_DIR)")
 
 
 def _instance_path(face: FontFace, weight: int) -> Path:
