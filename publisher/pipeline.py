@@ -470,8 +470,43 @@ def build(project: Project, options: BuildOptions) -> BuildReport:
         log.warning("%s: warning: another build is writing here; waiting for it",
                     display_path(out_root))
 
-    # Read and validate every statement before anything is created or locked, so bad
-    # input leaves the output folder untouched.
+    early = None
+    if not (out_root / matrix.CACHE).exists():
+        # Nothing was built here before, so everything will be: start the workers now,
+        # while the statements are read and translated.
+        early = _start_renderer(options, formats, len(paths) * 8 * len(formats))
+    try:
+        plan = _prepare(project, options, formats, paths, out_root, report, early)
+    except BaseException:
+        if early is not None:
+            early.close()
+        raise
+    try:
+        with matrix.build_lock(out_root, waiting):
+            cache = matrix.load_cache(out_root)  # again: another build may have just finished
+            _execute(project, options, plan, plan.summaries, cache, out_root, report)
+    finally:
+        if plan.renderer is not None:
+            plan.renderer.close()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _start_renderer(options: BuildOptions, formats: list[str], outputs: int) -> Any:
+    from . import matrix
+
+    workers = options.jobs or os.cpu_count() or 1
+    if "pdf" in formats:
+        matrix.prepare_fonts(workers, lambda text: log.warning("%s", text))
+    return matrix.Renderer(min(workers, max(outputs, 1)), tuple(sorted(formats)))
+
+
+def _prepare(project: Project, options: BuildOptions, formats: list[str], paths: list[Path],
+             out_root: Path, report: BuildReport, early: Any) -> "_Plan":
+    """Everything before the lock: read and validate the statements (bad input leaves the
+    output folder untouched), find what is stale, translate what it needs."""
+    from . import matrix
+
     summaries, parsed = _seed_summaries(project, paths, matrix.load_cache(out_root))
     if options.languages:
         known = {str(lang) for r in summaries for lang in r["languages"]}  # type: ignore[attr-defined]
@@ -482,16 +517,9 @@ def build(project: Project, options: BuildOptions) -> BuildReport:
     report.warnings += [str(r["symbol_warning"]) for r in summaries if r["symbol_warning"]]
     _check_templates(project, formats)
     plan = _plan(project, options, formats, summaries, parsed, matrix.load_cache(out_root),
-                 out_root, report)
-    try:
-        with matrix.build_lock(out_root, waiting):
-            cache = matrix.load_cache(out_root)  # again: another build may have just finished
-            _execute(project, options, plan, summaries, cache, out_root, report)
-    finally:
-        if plan.renderer is not None:
-            plan.renderer.close()
-    report.seconds = time.perf_counter() - started
-    return report
+                 out_root, report, early)
+    plan.summaries = summaries
+    return plan
 
 
 def _check_templates(project: Project, formats: list[str]) -> None:
@@ -517,12 +545,14 @@ class _Plan:
     edition_warnings: dict[tuple[str, str], list[str]]
     renderer: Any = None
     font_files: Any = None
+    summaries: Any = None
     template_messages: Any = None
 
 
 def _plan(project: Project, options: BuildOptions, formats: list[str],
           summaries: list[dict[str, object]], parsed: dict[str, Statement],
-          cache: dict[str, Any], out_root: Path, report: BuildReport) -> _Plan:
+          cache: dict[str, Any], out_root: Path, report: BuildReport,
+          early: Any = None) -> _Plan:
     """Decide what is stale and translate what it needs; writes nothing."""
     from . import matrix
     from .i18n import TEMPLATES_DOMAIN
@@ -542,14 +572,13 @@ def _plan(project: Project, options: BuildOptions, formats: list[str],
         digests[u] = matrix.unit_digest(u, inputs, shared[u.fmt], opts)
     stale = [u for u in units
              if not matrix.is_fresh(cache.get(u.key()), digests[u], u.path(out_root))]
-    renderer = None
-    if stale:
-        workers = options.jobs or os.cpu_count() or 1
-        if "pdf" in {u.fmt for u in stale}:
-            matrix.prepare_fonts(workers, lambda text: log.warning("%s", text))
+    renderer = early
+    if not stale and renderer is not None:
+        renderer.close()
+        renderer = None
+    elif stale and renderer is None:
         # Start the workers now: they load the engines while we translate.
-        renderer = matrix.Renderer(min(workers, len(stale)),
-                                   tuple(sorted({u.fmt for u in stale})))
+        renderer = _start_renderer(options, sorted({u.fmt for u in stale}), len(stale))
     try:
         # Translate only the editions something stale needs; replay the others' warnings.
         translator = Translator(project, cache)
