@@ -507,7 +507,8 @@ def _prepare(project: Project, options: BuildOptions, formats: list[str], paths:
     output folder untouched), find what is stale, translate what it needs."""
     from . import matrix
 
-    summaries, parsed = _seed_summaries(project, paths, matrix.load_cache(out_root))
+    cache = matrix.load_cache(out_root)
+    summaries, parsed = _seed_summaries(project, paths, cache)
     if options.languages:
         known = {str(lang) for r in summaries for lang in r["languages"]}  # type: ignore[attr-defined]
         unknown = [lang for lang in options.languages if lang not in known]
@@ -516,8 +517,7 @@ def _prepare(project: Project, options: BuildOptions, formats: list[str], paths:
                                  f"(languages: {', '.join(sorted(known))})")
     report.warnings += [str(r["symbol_warning"]) for r in summaries if r["symbol_warning"]]
     _check_templates(project, formats)
-    plan = _plan(project, options, formats, summaries, parsed, matrix.load_cache(out_root),
-                 out_root, report, early)
+    plan = _plan(project, options, formats, summaries, parsed, cache, out_root, report, early)
     plan.summaries = summaries
     return plan
 
@@ -584,13 +584,12 @@ def _plan(project: Project, options: BuildOptions, formats: list[str],
         translator = Translator(project, cache)
         editions: dict[tuple[str, str], Edition] = {}
         edition_warnings: dict[tuple[str, str], list[str]] = {}
-        seen: set[tuple[str, str]] = set()
+        needed = {(u.slug, u.lang) for u in stale}
+        first_unit: dict[tuple[str, str], matrix.Unit] = {}
         for u in units:
-            key = (u.slug, u.lang)
-            if key in seen:
-                continue
-            seen.add(key)
-            if any(x.slug == u.slug and x.lang == u.lang for x in stale):
+            first_unit.setdefault((u.slug, u.lang), u)
+        for key, u in first_unit.items():
+            if key in needed:
                 warnings: list[str] = []
                 if u.slug not in parsed:
                     from .readers.markdown import read_statement

@@ -49,11 +49,16 @@ def test_pseudo_translation_changes_text_keeps_structure(sample):
     assert sample.blocks[0].text.plain == "Chairs,"  # the source tree is never edited
 
 
-def test_missing_fuzzy_and_broken_translations_fall_back(tmp_path):
+def small_statement(tmp_path: Path, body: str):  # type: ignore[no-untyped-def]
+    """A minimal statement file (title "T", English) with the given body, and its model."""
     src = tmp_path / "s.md"
-    src.write_text("---\nmission: m\ndate: 2024-01-01\ntitle: T\noriginal: en\n---\n"
-                   "One.\n\nTwo.\n\nThree.\n\nFour.\n", encoding="utf-8")
-    statement = read_statement(src)
+    src.write_text("---\nmission: m\ndate: 2024-01-01\ntitle: T\noriginal: en\n---\n" + body,
+                   encoding="utf-8")
+    return src, read_statement(src)
+
+
+def test_missing_fuzzy_and_broken_translations_fall_back(tmp_path):
+    src, statement = small_statement(tmp_path, "One.\n\nTwo.\n\nThree.\n\nFour.\n")
     cat = Catalog(locale="fr")
     cat.add("T", "T fr", context="title")
     cat.add("One.", "Un.")
@@ -70,10 +75,7 @@ def test_missing_fuzzy_and_broken_translations_fall_back(tmp_path):
 
 
 def test_dropped_bold_is_published_with_a_warning(tmp_path):
-    src = tmp_path / "s.md"
-    src.write_text("---\nmission: m\ndate: 2024-01-01\ntitle: T\noriginal: en\n---\n"
-                   "We **condemn** this.\n", encoding="utf-8")
-    statement = read_statement(src)
+    _, statement = small_statement(tmp_path, "We **condemn** this.\n")
     cat = Catalog(locale="fr")
     cat.add("We **condemn** this.", "Nous condamnons cela.")
     translated, cov = translate_statement(statement, cat, "fr", parse_inline, tmp_path / "fr.po")
