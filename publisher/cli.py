@@ -115,7 +115,8 @@ _SHARD = re.compile(r"^([1-9]\d*)/([1-9]\d*)$")
               help=f"Only these formats: {', '.join(FORMATS)} (comma-separated or repeated).")
 @click.option("--strict", is_flag=True,
               help="Fail (exit 1, nothing written) if any warning is reported, "
-                   "e.g. a missing or fuzzy translation.")
+                   "e.g. a missing or fuzzy translation, or any error `publisher check` "
+                   "finds in the catalogues built from.")
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None,
               help="Worker processes (default: one per core).")
 @click.option("--shard", metavar="I/N",
@@ -140,7 +141,7 @@ def build(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...
     Examples:
       publisher build
       publisher build seeds/fsc-pc-92-dprk.md --lang uk --format pdf
-      publisher build --strict        # release gate: any untranslated text fails
+      publisher build --strict        # release gate: untranslated text or a check error fails
       publisher build --shard 2/3     # the second of three CI machines
     """
     import json
@@ -222,8 +223,9 @@ class _Progress:
 @click.argument("statements", nargs=-1, type=click.Path(dir_okay=False))
 @click.pass_context
 def extract(ctx: click.Context, statements: tuple[str, ...]) -> None:
-    """Refresh the translation templates: locales/<slug>.pot per statement and
-    locales/templates.pot for the letterhead and masthead wording.
+    """Refresh the translation templates: locales/<slug>.pot per statement,
+    locales/templates.pot for the masthead wording and locales/mission.<id>.pot for
+    each mission profile's letterhead lines.
 
     A .pot whose messages did not change is left untouched.
 
@@ -264,8 +266,9 @@ def update(ctx: click.Context, langs: tuple[str, ...]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 @click.pass_context
 def stats(ctx: click.Context, langs: tuple[str, ...], as_json: bool) -> None:
-    """Completeness of every statement (and the template wording) per language:
-    translated / fuzzy / untranslated messages and source words.
+    """Completeness of every statement (and the template wording and mission lines its
+    editions use) per language: translated / fuzzy / untranslated messages and source
+    words, counted as msgfmt --statistics counts them.
 
     \b
     Examples:

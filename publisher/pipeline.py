@@ -24,6 +24,7 @@ from .fsutil import atomic_write
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the model is imported where it is used: a no-op build never needs it
+    from .i18n.checks import Problem
     from .model import Edition, Mission, Statement
 
 log = logging.getLogger("publisher")
@@ -57,7 +58,11 @@ class Project:
         return self.locales / f"{domain}.pot"
 
     def po(self, lang: str, domain: str) -> Path:
-        return self.locales / lang.replace("-", "_") / "LC_MESSAGES" / f"{domain}.po"
+        """``locales/<folder>/LC_MESSAGES/<domain>.po``; the folder is gettext's name of
+        the language (``pt_BR``, ``sr@latin``)."""
+        from .i18n.languages import folder
+
+        return self.locales / folder(lang) / "LC_MESSAGES" / f"{domain}.po"
 
     def mission_path(self, mission_id: str) -> Path:
         return self.templates / "missions" / f"{mission_id}.yaml"
@@ -84,9 +89,34 @@ def read_statements(project: Project, paths: Iterable[str | os.PathLike[str]] = 
     for s in statements:
         if slugs.count(s.slug) > 1:
             raise StatementError(f"two statements share the name '{s.slug}'", s.path)
-        if s.slug == "templates":
-            raise StatementError("'templates' is reserved for the template wording", s.path)
+        _check_slug(s.slug, s.path)
     return statements
+
+
+def _check_slug(slug: str, path: str) -> None:
+    """A statement's name is its gettext domain: it may not be one of the reserved ones."""
+    from .i18n import MISSION_PREFIX, TEMPLATES_DOMAIN
+
+    if slug == TEMPLATES_DOMAIN:
+        raise StatementError(f"'{TEMPLATES_DOMAIN}' is reserved for the template wording", path)
+    if slug.startswith(MISSION_PREFIX):
+        raise StatementError(f"a statement's name cannot start with '{MISSION_PREFIX}': it is "
+                             "reserved for the mission profiles' catalogues", path)
+
+
+def _wanted(languages: Iterable[str]) -> list[str]:
+    """Languages asked for on the command line, normalised (``pt_BR`` -> ``pt-BR``)."""
+    from .i18n.languages import normalize
+
+    wanted: list[str] = []
+    for lang in languages:
+        try:
+            tag = normalize(lang)
+        except ValueError as exc:
+            raise PublisherError(str(exc)) from None
+        if tag not in wanted:
+            wanted.append(tag)
+    return wanted
 
 
 class Missions:
@@ -126,14 +156,19 @@ class CatalogChange:
 
 
 def extract(project: Project, paths: Iterable[str] = ()) -> list[CatalogChange]:
-    """Write ``locales/<slug>.pot`` for each statement and ``locales/templates.pot``."""
-    from .i18n.catalogs import TEMPLATES_DOMAIN, statement_template, templates_template, write_catalog
+    """Write ``locales/<slug>.pot`` for each statement, ``locales/templates.pot`` and
+    ``locales/mission.<id>.pot`` for each mission profile."""
+    from .i18n import mission_domain
+    from .i18n.catalogs import (
+        TEMPLATES_DOMAIN, mission_template, statement_template, templates_template, write_catalog,
+    )
 
     statements = read_statements(project, paths)
     pots = [(project.pot(s.slug), statement_template(s, project.root)) for s in statements]
     pots.append((project.pot(TEMPLATES_DOMAIN),
-                 templates_template(project.templates, WORDING_MODULE,
-                                    Missions(project).all(), project.root)))
+                 templates_template(project.templates, WORDING_MODULE, project.root)))
+    pots += [(project.pot(mission_domain(m.id)), mission_template(m, project.root))
+             for m in Missions(project).all()]
     changes = []
     for path, cat in pots:
         existed = path.exists()
@@ -154,17 +189,30 @@ def update(project: Project, languages: Iterable[str] = ()) -> list[CatalogChang
         write_catalog,
     )
 
+    from .i18n import TEMPLATES_SOURCE, is_mission_domain, mission_domain
+    from .i18n.languages import identifier
+    from .i18n.wording import fill_overrides
+
     statements = read_statements(project)
-    wanted = set(languages)
+    missions = Missions(project)
+    wanted = _wanted(languages)
     plan: list[tuple[str, str]] = []  # (domain, lang)
     template_langs: set[str] = set()
+    # A mission's catalogues: the languages of its statements and of its profile, only.
+    mission_langs = {m.id: set(m.languages) - {TEMPLATES_SOURCE} for m in missions.all()}
     for s in statements:
+        mission = missions.get(s)
         for lang in s.meta.languages:
-            if lang != s.meta.original and (not wanted or lang in wanted):
+            if lang != s.meta.original:
                 plan.append((s.slug, lang))
-            if lang != "en" and (not wanted or lang in wanted):
+            if lang != TEMPLATES_SOURCE:
                 template_langs.add(lang)
+                mission_langs.setdefault(mission.id, set()).add(lang)
     plan += [(TEMPLATES_DOMAIN, lang) for lang in sorted(template_langs)]
+    plan += [(mission_domain(mid), lang) for mid in sorted(mission_langs)
+             for lang in sorted(mission_langs[mid])]
+    # Babel's spelling of each language (pt_BR, sr_Latn): Project.po and the merge take it.
+    plan = [(domain, identifier(lang)) for domain, lang in plan if not wanted or lang in wanted]
 
     merged = []
     errors: list[PublisherError] = []
@@ -189,6 +237,8 @@ def update(project: Project, languages: Iterable[str] = ()) -> list[CatalogChang
             if not any(e.path == exc.path and e.line == exc.line for e in errors):
                 errors.append(exc)
             continue
+        if is_mission_domain(po.stem):
+            continue  # one mission's letterhead is never a translation of anything else
         existing.setdefault(po.parent.parent.name, []).append((po, cat))
     if errors:
         for other in errors[1:]:
@@ -196,18 +246,24 @@ def update(project: Project, languages: Iterable[str] = ()) -> list[CatalogChang
         raise errors[0]
     for po, cat in merged:
         if po.stem == TEMPLATES_DOMAIN:
-            continue
+            # The date-format overrides get the value used anyway: complete for msgfmt.
+            fill_overrides(cat, po.parent.parent.name)
+    for po, cat in merged:
+        if po.stem == TEMPLATES_DOMAIN or is_mission_domain(po.stem):
+            continue  # the memory fills statements only
         others = [(p.relative_to(project.root).as_posix(), c) for p, c in
                   existing.get(po.parent.parent.name, []) if p != po]
         exact, fuzzy = apply_memory(cat, build_memory(others))  # type: ignore[arg-type]
         if exact or fuzzy:
             log.info("%s: translation memory filled %d exact and %d fuzzy", display_path(po),
                      exact, fuzzy)
+    # Every file's bytes first (a translation its charset cannot hold stops here), then
+    # the writes: nothing is half-updated.
+    rendered = [(po, render_catalog(cat)) for po, cat in merged]
     changes = []
-    for po, cat in merged:
+    for po, data in rendered:
         existed = po.exists()
-        render_catalog(cat)  # fail before writing anything if Babel cannot serialise it
-        written = write_catalog(cat, po)
+        written = write_catalog(None, po, data)
         changes.append(CatalogChange(po, ("updated" if existed else "created") if written
                                      else "unchanged"))
     return changes
@@ -290,8 +346,7 @@ class Translator:
             return [(m, c) for m, c in known["messages"]]
         messages = pot_messages_if_current(self.project.pot(TEMPLATES_DOMAIN), digest)
         if messages is None:
-            cat = templates_template(self.project.templates, WORDING_MODULE,
-                                     self.missions.all(), self.project.root)
+            cat = templates_template(self.project.templates, WORDING_MODULE, self.project.root)
             messages = [(m.id, m.context) for m in cat if m.id and isinstance(m.id, str)]
         if self.cache is not None:
             self.cache["template_messages"] = {"digest": digest, "messages": messages}
@@ -300,8 +355,10 @@ class Translator:
     def catalog(self, lang: str, domain: str):  # type: ignore[no-untyped-def]
         from .i18n.catalogs import read_catalog
 
+        from .i18n.languages import identifier
+
         po = self.project.po(lang, domain)
-        return (read_catalog(po, locale=lang.replace("-", "_"), domain=domain)
+        return (read_catalog(po, locale=identifier(lang), domain=domain)
                 if po.exists() else None), po
 
     @staticmethod
@@ -312,8 +369,25 @@ class Translator:
                 return tag
         return lang
 
+    def mission_strings(self, mission: Mission, lang: str) -> tuple[dict[str, str], list[str]]:
+        """The letterhead lines of ``mission`` in ``lang``, from its own catalogue
+        (``mission.<id>``), with warnings about those lines only."""
+        from .i18n import TEMPLATES_SOURCE, mission_domain
+        from .i18n.translate import template_strings
+
+        if lang == TEMPLATES_SOURCE:
+            return {}, []
+        cat, po = self.catalog(lang, mission_domain(mission.id))
+        if cat is None:
+            return {}, [f"{display_path(po)}: warning: no catalogue for '{lang}'; the letterhead "
+                        f"of mission '{mission.id}' stays in the source language "
+                        "(run `publisher update`)"]
+        messages: list[tuple[str, str | None]] = [
+            (line, None) for line in (*mission.name_lines, *mission.address_lines)]
+        return template_strings(cat, messages, lang, po)
+
     def edition(self, statement: Statement, lang: str, warnings: list[str]) -> tuple[Edition, float]:
-        from .i18n import wording
+        from .i18n import TEMPLATES_SOURCE, wording
         from .i18n.catalogs import TEMPLATES_DOMAIN
         from .i18n.translate import translate_statement, template_strings
         from .model import Alternate, Edition
@@ -328,7 +402,7 @@ class Translator:
             text, cov = translate_statement(statement, catalog, lang, parse_inline, po)
             warnings.extend(cov.warnings)
             percent = cov.percent
-        if lang == "en":
+        if lang == TEMPLATES_SOURCE:
             strings: dict[str, str] = {}
         else:
             tcat, tpo = self.catalog(lang, TEMPLATES_DOMAIN)
@@ -339,9 +413,12 @@ class Translator:
             return strings.get(message) or message
 
         mission = self.missions.get(statement)
+        lines, mw = self.mission_strings(mission, lang)
+        warnings.extend(mw)
         from dataclasses import replace
-        mission = replace(mission, name_lines=tuple(_(x) for x in mission.name_lines),
-                          address_lines=tuple(_(x) for x in mission.address_lines))
+        mission = replace(mission,
+                          name_lines=tuple(lines.get(x) or x for x in mission.name_lines),
+                          address_lines=tuple(lines.get(x) or x for x in mission.address_lines))
         name_here = wording.upper(wording.language_name(lang, lang), lang)
         if len(meta.languages) == 1:
             language_line = _(wording.ONLY) % {"language": name_here}
@@ -359,8 +436,7 @@ class Translator:
             direction=wording.direction(lang),
             language_name=wording.language_name(lang, lang),
             date_text=wording.long_date(meta.date, self._format_locale(mission, lang),
-                                        strings.get(wording.DATE_PATTERN),
-                                        strings.get(wording.FIRST_DAY)),
+                                        *wording.date_overrides(strings, lang)),
             language_line=language_line, original_line=original_line,
             check_line=_(wording.CHECK) if meta.check_against_delivery else None,
             page_label=wording.page_parts(_(wording.PAGE)),
@@ -423,7 +499,7 @@ def _seed_summaries(project: Project, paths: list[Path],
     for path in paths:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         rec = known.get(str(path)) if isinstance(known, dict) else None
-        if not (isinstance(rec, dict) and rec.get("sha256") == digest):
+        if not (isinstance(rec, dict) and rec.get("sha256") == digest and "mission" in rec):
             from .readers.markdown import read_statement
             from .symbols import symbol_problem
 
@@ -435,6 +511,7 @@ def _seed_summaries(project: Project, paths: list[Path],
                                      st.path, st.meta.line_of("mission"))
             problem = symbol_problem(st.meta.symbol) if st.meta.symbol else None
             rec = {"sha256": digest, "slug": st.slug, "path": str(path),
+                   "mission": st.meta.mission,
                    "languages": list(st.meta.languages), "original": st.meta.original,
                    "title": st.meta.title.plain, "date": st.meta.date.isoformat(),
                    "symbol_warning": (f"{display_path(st.path)}:{st.meta.line_of('symbol')}: "
@@ -444,9 +521,7 @@ def _seed_summaries(project: Project, paths: list[Path],
     for r in summaries:
         if slugs.count(str(r["slug"])) > 1:
             raise StatementError(f"two statements share the name '{r['slug']}'", str(r["path"]))
-        if r["slug"] == "templates":
-            raise StatementError("'templates' is reserved for the template wording",
-                                 str(r["path"]))
+        _check_slug(str(r["slug"]), str(r["path"]))
     return summaries, parsed
 
 
@@ -461,6 +536,7 @@ def build(project: Project, options: BuildOptions) -> BuildReport:
     from .writers import FORMATS
 
     started = time.perf_counter()
+    options = dataclasses.replace(options, languages=_wanted(options.languages))
     formats = options.formats or list(FORMATS)
     paths = project.statement_paths(options.paths)
     out_root = options.out_dir or project.build_dir
@@ -555,7 +631,7 @@ def _plan(project: Project, options: BuildOptions, formats: list[str],
           early: Any = None) -> _Plan:
     """Decide what is stale and translate what it needs; writes nothing."""
     from . import matrix
-    from .i18n import TEMPLATES_DOMAIN
+    from .i18n import TEMPLATES_DOMAIN, mission_domain
 
     by_slug = {str(r["slug"]): r for r in summaries}
     units = [matrix.Unit(str(r["slug"]), lang, fmt) for r in summaries
@@ -567,7 +643,8 @@ def _plan(project: Project, options: BuildOptions, formats: list[str],
     digests: dict[matrix.Unit, str] = {}
     for u in units:
         inputs = [Path(str(by_slug[u.slug]["path"])), project.po(u.lang, u.slug),
-                  project.po(u.lang, TEMPLATES_DOMAIN)]
+                  project.po(u.lang, TEMPLATES_DOMAIN),
+                  project.po(u.lang, mission_domain(str(by_slug[u.slug]["mission"])))]
         opts = f"pdf={options.pdf_variant}\0fonts={fonts}" if u.fmt == "pdf" else ""
         digests[u] = matrix.unit_digest(u, inputs, shared[u.fmt], opts)
     stale = [u for u in units
@@ -606,9 +683,18 @@ def _plan(project: Project, options: BuildOptions, formats: list[str],
                 report.warnings += list(rec.get("warnings", []))  # type: ignore[call-overload]
         for w in report.warnings:
             log.warning("%s", w)
-        if options.strict and report.warnings:
-            raise StrictModeError(f"{len(report.warnings)} warning(s) and --strict: "
-                                  "nothing was built")
+        check_errors: list[Problem] = []
+        if options.strict:
+            # The release gate runs the translation QA of `publisher check` over the
+            # catalogues of this build: what check calls an error fails it.
+            check_errors = [p for p in check(project, (), {(u.slug, u.lang) for u in units})
+                            if p.severity == "error"]
+            for p in check_errors:
+                log.error("%s", p.diagnostic())
+        if options.strict and (report.warnings or check_errors):
+            counts = [f"{len(check_errors)} translation check error(s)"] if check_errors else []
+            counts += [f"{len(report.warnings)} warning(s)"] if report.warnings else []
+            raise StrictModeError(f"{', '.join(counts)} and --strict: nothing was built")
         for key in sorted({(u.slug, u.lang) for u in stale if u.fmt == "pdf"}):
             check_glyphs(editions[key])
     except BaseException:
@@ -749,11 +835,13 @@ class StatRow:
 
 
 def stats(project: Project, languages: Iterable[str] = ()) -> list[StatRow]:
-    """Completeness of every statement (and the template wording) in every language."""
+    """Completeness of every statement, the template wording and each mission's lines in
+    every language an edition uses them in."""
+    from .i18n import TEMPLATES_SOURCE, mission_domain
     from .i18n.catalogs import TEMPLATES_DOMAIN, read_catalog
     from .i18n.segments import segments
 
-    wanted = set(languages)
+    wanted = _wanted(languages)
     rows: list[StatRow] = []
 
     def count(name: str, lang: str, messages: list[tuple[str, str | None]], po: Path) -> None:
@@ -770,40 +858,77 @@ def stats(project: Project, languages: Iterable[str] = ()) -> list[StatRow]:
             setattr(row, f"{state}_words", getattr(row, f"{state}_words") + words)
         rows.append(row)
 
+    # Each edition's domains: its statement's, and (unless it is in the templates' own
+    # language) the template wording and its own mission's lines.
     statements = read_statements(project)
+    missions = Missions(project)
     template_langs: set[str] = set()
+    mission_langs: dict[str, tuple[Mission, set[str]]] = {}
     for s in statements:
         msgs = [(seg.msgid, seg.context) for seg in segments(s)]
+        mission = missions.get(s)
         for lang in s.meta.languages:
-            if lang == s.meta.original or (wanted and lang not in wanted):
+            if wanted and lang not in wanted:
                 continue
-            count(s.slug, lang, msgs, project.po(lang, s.slug))
-            template_langs.add(lang)
-    from .i18n.wording import OPTIONAL_CONTEXTS
-
-    tmessages = [(m, c) for m, c in Translator(project).template_messages
-                 if c not in OPTIONAL_CONTEXTS]
+            if lang != s.meta.original:
+                count(s.slug, lang, msgs, project.po(lang, s.slug))
+            if lang != TEMPLATES_SOURCE:
+                template_langs.add(lang)
+                mission_langs.setdefault(mission.id, (mission, set()))[1].add(lang)
+    # Every template message counts, the date-format overrides too (update fills them):
+    # the same count as msgfmt --statistics.
+    tmessages = Translator(project).template_messages
     for lang in sorted(template_langs):
         count(TEMPLATES_DOMAIN, lang, tmessages, project.po(lang, TEMPLATES_DOMAIN))
+    for mid, (mission, langs) in sorted(mission_langs.items()):
+        lines: list[tuple[str, str | None]] = [
+            (line, None) for line in (*mission.name_lines, *mission.address_lines)]
+        for lang in sorted(langs):
+            count(mission_domain(mid), lang, lines, project.po(lang, mission_domain(mid)))
     return rows
 
 
-def check(project: Project, languages: Iterable[str] = ()) -> list[object]:
-    """Translation QA over every catalogue; returns every problem found (none raised)."""
+def check(project: Project, languages: Iterable[str] = (),
+          editions: Iterable[tuple[str, str]] | None = None) -> list[Problem]:
+    """Translation QA over every catalogue; returns every problem found (none raised).
+
+    ``editions`` ((statement, language) pairs) limits it to the catalogues those editions
+    are made from: each one's statement catalogue, the wording catalogue (templates) of its
+    language and its own mission's catalogue. ``publisher check`` checks every catalogue;
+    ``build --strict`` the ones it builds from, with the same checks and the same ignore
+    comments.
+    """
+    from .i18n import TEMPLATES_DOMAIN, is_mission_domain, mission_domain
     from .i18n.catalogs import read_catalog
     from .i18n.checks import ERROR, Problem, check_catalog
+    from .i18n.languages import normalize
     from .readers.markdown import parse_inline
 
-    wanted = set(languages)
+    wanted = set(_wanted(languages))
+    chosen = set(editions) if editions is not None else None
     originals: dict[str, str] = {}
+    missions: dict[str, str] = {}  # statement -> its mission's domain
     for seed in sorted(project.seeds.glob("*.md")) if project.seeds.is_dir() else []:
         try:
-            originals[seed.stem] = read_statements(project, [seed])[0].meta.original
+            st = read_statements(project, [seed])[0]
+            originals[seed.stem] = st.meta.original
+            missions[seed.stem] = mission_domain(st.meta.mission)
         except PublisherError as exc:
             log.warning("%s: warning: %s (numbers checked as English)", exc.location, exc.message)
-    problems: list[object] = []
-    for lang, domain, po in _catalog_files(project):
+    problems: list[Problem] = []
+    statements = set(originals) | {slug for slug, _ in chosen or ()}
+    for folder, domain, po in _catalog_files(project):
+        try:
+            lang = normalize(folder)  # sr@latin -> sr-Latn
+        except ValueError:
+            lang = folder  # the header check reports it
         if wanted and lang not in wanted:
+            continue
+        if chosen is not None and (
+                (domain, lang) not in chosen if domain in statements else
+                not any(lg == lang and missions.get(slug) == domain for slug, lg in chosen)
+                if is_mission_domain(domain) else
+                lang not in {lg for _, lg in chosen}):
             continue
         try:
             cat = read_catalog(po)
@@ -811,8 +936,9 @@ def check(project: Project, languages: Iterable[str] = ()) -> list[object]:
             problems.append(Problem(display_path(po) or str(po), exc.line, "syntax", ERROR,
                                     exc.message))
             continue
-        problems += check_catalog(cat, po, lang, originals.get(domain, "en"),
-                                  lambda text: parse_inline(text))
+        problems += check_catalog(cat, po, folder, originals.get(domain, "en"),
+                                  lambda text: parse_inline(text),
+                                  python_format=domain == TEMPLATES_DOMAIN)
     return problems
 
 
@@ -830,6 +956,7 @@ def review(project: Project, options: ReviewOptions) -> list[Path]:
     from .readers.markdown import parse_inline
     from .writers.review import write_review
 
+    options = dataclasses.replace(options, lang=_wanted([options.lang])[0])
     statements = [s for s in read_statements(project, options.paths)
                   if options.lang in s.meta.languages and options.lang != s.meta.original]
     if not statements:

@@ -23,12 +23,12 @@ def translations(po: Path) -> list[str]:
     """Every translation a catalogue holds, active and obsolete."""
     cat = read_catalog(po)
     return sorted([str(m.string) for m in cat if m.id and m.string] +
-                  [str(m.string) for m in cat.obsolete.values() if m.string])
+                  [str(m.string) for m in cat.obsolete if m.string])
 
 
 # ---------------------------------------------------------------- shipped catalogues
 
-@pytest.mark.parametrize("domain", ["fsc-pc-92-dprk", "templates"])
+@pytest.mark.parametrize("domain", ["fsc-pc-92-dprk", "templates", "mission.ua-osce-vienna"])
 @pytest.mark.parametrize("lang", TRANSLATED)
 def test_every_language_is_complete(lang, domain):
     po = ROOT / "locales" / lang / "LC_MESSAGES" / f"{domain}.po"
@@ -124,8 +124,9 @@ def test_a_week_of_edits_loses_no_translation(tmp_path):
         new_id = next(m.id for m in cat if m.id and "flagrantly" in m.id)
         fuzzy = cat.get(new_id)
         assert fuzzy.fuzzy and fuzzy.string, lang
-        assert fuzzy.previous_id and "flagrantly" not in fuzzy.previous_id[0]
-        assert deleted in cat.obsolete and cat.obsolete[deleted].string
+        assert fuzzy.previous_id and "flagrantly" not in fuzzy.previous_id
+        gone = {m.id: m for m in cat.obsolete}
+        assert deleted in gone and gone[deleted].string
         assert cat.get(added) is not None and not cat.get(added).string
         after = translations(po)
         assert set(before[lang]) <= set(after), f"{lang}: a translation was lost"
@@ -164,7 +165,7 @@ def test_translation_memory_gives_a_second_statement_a_head_start(tmp_path):
             assert any("exact match in locales/" in c for c in m.user_comments)
         close = next(m for m in cat if m.id and m.id.startswith("North Korea's involvement"))
         assert close.fuzzy and close.string
-        assert close.previous_id[0].endswith("the Helsinki Final Act.")
+        assert close.previous_id.endswith("the Helsinki Final Act.")
         assert any(re.search(r"translation memory: \d+% match in locales/", c)
                    for c in close.user_comments)
         assert not cat.get("The Special Monitoring Mission reported 1,200 ceasefire violations "
@@ -231,8 +232,8 @@ def test_check_finds_deliberately_broken_translations(tmp_path):
     assert re.search(rf"{fr_rel}:\d+: \[numbers\] number\(s\) of the source missing or changed "
                      r"in the translation: 1874\n", out)
     assert f"{fr_rel}:{lines['Chairs,']}: [whitespace] leading whitespace differs" in out
-    assert "locales/de/LC_MESSAGES/templates.po:1: [header] Language header says 'fr' but the " \
-           "catalogue is in the 'de' folder" in out
+    assert re.search(r"locales/de/LC_MESSAGES/templates\.po:\d+: \[header\] Language header says "
+                     r"'fr' but the catalogue is in the 'de' folder", out)
     assert re.search(r"locales/de/LC_MESSAGES/templates\.po:\d+: \[placeholders\] placeholders "
                      r"differ: source %\(page\)s, %\(pages\)s, translation %\(page\)s", out)
     assert re.search(r"locales/it/LC_MESSAGES/fsc-pc-92-dprk\.po:\d+: \[brackets\] '\(' is never "
@@ -257,7 +258,7 @@ def test_check_reports_a_po_that_does_not_parse(tmp_path):
     proc = publisher_cli("check", cwd=tmp_path)
     assert proc.returncode == 1
     assert re.search(r"^locales/ru/LC_MESSAGES/templates\.po:\d+: \[syntax\] cannot parse "
-                     r"catalogue: malformed quoted string$", proc.stdout, re.M)
+                     r"catalogue: unterminated string$", proc.stdout, re.M)
 
 
 def test_check_strict_fails_on_fuzzy(tmp_path):
@@ -283,8 +284,8 @@ def test_stats_table_and_json(tmp_path):
     assert re.search(r"^fsc-pc-92-dprk\s+uk\s+28\s+0\s+1\s+1101/1105\s+97%$", proc.stdout, re.M)
     assert re.search(r"^fsc-pc-92-dprk\s+fr\s+29\s+0\s+0\s+1105/1105\s+100%$", proc.stdout, re.M)
     data = json.loads(publisher_cli("stats", "--json", "--lang", "uk", cwd=tmp_path).stdout)
-    assert {(d["statement"], d["lang"]) for d in data} == {("fsc-pc-92-dprk", "uk"),
-                                                           ("templates", "uk")}
+    assert {(d["statement"], d["lang"]) for d in data} == {
+        ("fsc-pc-92-dprk", "uk"), ("templates", "uk"), ("mission.ua-osce-vienna", "uk")}
     row = next(d for d in data if d["statement"] == "fsc-pc-92-dprk")
     assert (row["translated"], row["untranslated"], row["untranslated_words"]) == (28, 1, 4)
 

@@ -3,7 +3,8 @@
 Layout (relative to the project root)::
 
     locales/<slug>.pot                         one template per statement (domain = slug)
-    locales/templates.pot                      the template wording (letterhead, masthead, labels)
+    locales/templates.pot                      the template wording (masthead, labels)
+    locales/mission.<id>.pot                   one mission profile's letterhead lines
     locales/<lang>/LC_MESSAGES/<domain>.po     one catalogue per language and domain
 """
 
@@ -15,20 +16,18 @@ import io
 import os
 import re
 from pathlib import Path
-from typing import Any, Iterable
 
-from babel import Locale
-from babel.messages.catalog import Catalog, Message
+from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir, extract_from_file
-from babel.messages.pofile import PoFileError, denormalize, normalize, read_po, write_po
+from babel.messages.pofile import write_po
 
 from .. import __version__
-from ..errors import CatalogError
 from ..fsutil import atomic_write
 from ..model import Mission, Statement
+from . import po
 from .segments import segments
 
-from . import TEMPLATES_DOMAIN  # noqa: F401  (re-exported)
+from . import TEMPLATES_DOMAIN, mission_domain  # noqa: F401  (re-exported)
 _DATE_HEADER = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.M)
 _KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
              "N_": None, "NC_": ((1, "c"), 2)}
@@ -67,11 +66,11 @@ def _new_template(domain: str, description: str, sources: str = "") -> Catalog:
 
 
 def templates_digest(template_dir: Path, wording_module: Path) -> str:
-    """What the template wording is extracted from: the Jinja2 templates, the mission
-    profiles and the masthead wording module."""
+    """What the template wording is extracted from: the Jinja2 templates and the
+    masthead wording module (the mission profiles have domains of their own)."""
     h = hashlib.sha256(wording_module.read_bytes())
     for p in sorted(template_dir.rglob("*")):
-        if p.is_file() and p.suffix in (".html", ".yaml"):
+        if p.is_file() and p.suffix == ".html":
             h.update(p.relative_to(template_dir).as_posix().encode() + b"\0")
             h.update(p.read_bytes())
     return h.hexdigest()[:32]
@@ -88,7 +87,7 @@ def pot_messages_if_current(pot: Path, digest: str) -> list[tuple[str, str | Non
     if f"# Sources: {digest}\n" not in head:
         return None
     cat = read_catalog(pot)
-    return [(m.id, m.context) for m in cat if m.id and isinstance(m.id, str)]
+    return [(m.id, m.context) for m in cat if m.id and m.plural is None]
 
 
 def statement_template(statement: Statement, root: Path) -> Catalog:
@@ -107,9 +106,9 @@ def statement_template(statement: Statement, root: Path) -> Catalog:
     return cat
 
 
-def templates_template(template_dir: Path, wording_module: Path, missions: Iterable[Mission],
-                       root: Path) -> Catalog:
-    """The .pot of the template wording: Jinja2 templates, masthead wording, mission profiles."""
+def templates_template(template_dir: Path, wording_module: Path, root: Path) -> Catalog:
+    """The .pot of the template wording: the Jinja2 templates' and the masthead wording's
+    strings. Mission profiles are not in it (see :func:`mission_template`)."""
     cat = _new_template(TEMPLATES_DOMAIN, "letterhead and masthead templates",
                         templates_digest(template_dir, wording_module))
     found: list[tuple[str, int, str | tuple[str, ...], list[str], str | None]] = []
@@ -121,10 +120,6 @@ def templates_template(template_dir: Path, wording_module: Path, missions: Itera
     for lineno, message, comments, context in extract_from_file(
             "python", wording_module, keywords=_KEYWORDS, comment_tags=("TRANSLATORS:",)):
         found.append((_rel(wording_module, root), lineno, message, comments, context))
-    for mission in missions:
-        for text, line in mission.lines:
-            found.append((_rel(mission.path, root), line, text,
-                          [f"mission profile {mission.id}"], None))
     for src, line, message, comments, context in found:
         if not isinstance(message, str):  # plural: (singular, plural)
             message = tuple(message)
@@ -137,157 +132,137 @@ def templates_template(template_dir: Path, wording_module: Path, missions: Itera
     return cat
 
 
-# ---------------------------------------------------------------- reading and writing
-
-_STRING = r'"(?:[^"\\]|\\.)*"'
-_PREFIX = r"(?:#~\s*|#\|\s*|#~\|\s*)?"  # obsolete (#~) and previous (#|) lines too
-_KEYWORD_LINE = re.compile(
-    rf"^{_PREFIX}(?:msgctxt|msgid|msgid_plural|msgstr(?:\[\d+\])?)\s+{_STRING}\s*$")
-_CONTINUATION = re.compile(rf"^{_PREFIX}{_STRING}\s*$")
-_STARTS_STRING = re.compile(rf'^{_PREFIX}(?:msg\w*(?:\[\d+\])?\s|")')
-
-
-def _check_strings(data: bytes, path: Path) -> None:
-    """Reject malformed quoted strings that Babel's lenient parser would silently accept
-    (an unterminated ``"``, text after the closing quote): translator work must never be
-    half-read and then written back truncated."""
-    for lineno, raw in enumerate(data.decode("utf-8", "replace").splitlines(), 1):
-        line = raw.strip()
-        if not line or not _STARTS_STRING.match(line):
+def mission_template(mission: Mission, root: Path) -> Catalog:
+    """The .pot of one mission profile (domain ``mission.<id>``): every line of its name
+    and address, so adding a mission changes no other catalogue."""
+    cat = _new_template(mission_domain(mission.id), f"mission profile {mission.id}")
+    src = _rel(mission.path, root)
+    for text, line in mission.lines:
+        existing = cat.get(text)
+        if existing is not None:
+            if (src, line) not in existing.locations:
+                existing.locations.append((src, line))
             continue
-        if not (_KEYWORD_LINE.match(line) or _CONTINUATION.match(line)):
-            raise CatalogError("cannot parse catalogue: malformed quoted string", path, lineno)
+        cat.add(text, locations=[(src, line)], auto_comments=[f"mission profile {mission.id}"])
+    return cat
 
 
-def _recover_previous(message: Message) -> None:
-    """Babel reads ``#| msgid`` lines as user comments; make them ``previous_id`` again."""
-    prev = [c for c in message.user_comments if c.startswith("|")]
-    if not prev:
-        return
-    message.user_comments = [c for c in message.user_comments if not c.startswith("|")]
-    parts: dict[str, list[str]] = {}
-    current = None
-    for comment in prev:
-        body = comment[1:].strip()
-        m = re.match(r"^(msgctxt|msgid|msgid_plural)\s+(\".*\")$", body)
-        if m:
-            current = m.group(1)
-            parts[current] = [m.group(2)]
-        elif body.startswith('"') and current:
-            parts[current].append(body)
-    ids = [denormalize("\n".join(parts[k])) for k in ("msgid", "msgid_plural") if k in parts]
-    message.previous_id = ids
+# ---------------------------------------------------------------- reading and writing
+#
+# Extraction builds templates with Babel (its Jinja2 and Python extractors); every .po and
+# .pot is read, written and merged by :mod:`publisher.i18n.po`, which behaves as GNU
+# gettext does and keeps the bytes of every entry a translator's tool wrote.
+
+_BRACE_OR_PERCENT_FLAGS = ("python-format", "python-brace-format")
+_NAMED_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
-def read_catalog(path: Path, locale: str | None = None, domain: str | None = None) -> Catalog:
-    """Read a .po/.pot; a syntax error is a :class:`CatalogError` with its line."""
-    try:
-        data = Path(path).read_bytes()
-        _check_strings(data, Path(path))
-        cat = read_po(io.BytesIO(data), locale=locale, domain=domain, abort_invalid=True)
-        for message in list(cat) + list(cat.obsolete.values()):
-            _recover_previous(message)
-        return cat
-    except FileNotFoundError:
-        raise CatalogError("catalogue not found", path) from None
-    except PoFileError as exc:
-        msg = str(exc)
-        m = re.search(r"on (\d+)", msg)
-        line = int(m.group(1)) if m else None
-        text = re.sub(r"\s*on \d+:?.*$", "", msg) or "syntax error"
-        raise CatalogError(f"cannot parse catalogue: {text}", path, line) from None
-    except (UnicodeDecodeError, ValueError) as exc:
-        raise CatalogError(f"cannot parse catalogue: {exc}", path) from None
+def from_babel(cat: Catalog, format_flags: bool = True) -> po.Catalog:
+    """A Babel template as a :class:`po.Catalog`, every entry new (msgcat's layout).
 
-
-def render_catalog(cat: Catalog) -> bytes:
-    """The .po text, with ``#| msgid`` lines laid out as msgmerge does.
-
-    Babel wraps a long previous msgid as if it were a comment, splitting the quoted
-    string mid-word; we let Babel place a short marker and put the properly
-    normalised string in its place.
+    Babel flags any message containing ``%`` or ``{…}`` as a Python format string; only
+    template wording with real ``%(name)s`` placeholders is one (``format_flags``),
+    statement text ("1 % of GDP") never is.
     """
-    saved: dict[str, list[str]] = {}
-    messages = [m for m in cat if m.id]
-    for i, message in enumerate(messages):
-        if message.previous_id:
-            marker = f"@@publisher-previous-{i}@@"
-            saved[marker] = list(message.previous_id)
-            message.previous_id = [marker]
-    for message in cat.obsolete.values():
-        message.previous_id = []
     buf = io.BytesIO()
-    try:
-        write_po(buf, cat, width=76, include_previous=True, sort_output=False,
-                 sort_by_file=False)
-    finally:
-        for message in messages:
-            if message.previous_id and message.previous_id[0] in saved:
-                message.previous_id = saved[message.previous_id[0]]
-    text = buf.getvalue().decode("utf-8")
-    for marker, previous in saved.items():
-        lines = ("msgid " + normalize(previous[0], width=76)).split("\n")
-        if len(previous) > 1:
-            lines += ("msgid_plural " + normalize(previous[1], width=76)).split("\n")
-        text = text.replace(f'#| msgid "{marker}"', "\n".join("#| " + ln for ln in lines))
-    return text.encode("utf-8")
+    write_po(buf, cat, width=0, omit_header=False, sort_output=False, sort_by_file=False)
+    header = po.read(Path("<template>"), buf.getvalue()).header
+    assert header is not None
+    header.raw = None
+    header.string = "".join(line for line in header.string.splitlines(keepends=True)
+                            if not line.startswith("Generated-By:"))
+    header.flags = ["fuzzy"]
+    result = po.Catalog(header=header)
+    for m in cat:
+        if not m.id:
+            continue
+        msgid, plural = (m.id, None) if isinstance(m.id, str) else (m.id[0], m.id[1])
+        flags = [f for f in sorted(m.flags) if f not in ("fuzzy", *_BRACE_OR_PERCENT_FLAGS)]
+        if format_flags and _NAMED_PLACEHOLDER.search(msgid):
+            flags.append("python-format")
+        result.entries.append(po.Message(
+            msgid, ["", ""] if plural is not None else [""], m.context, plural, flags, [],
+            list(m.auto_comments), [f"{f}:{n}" if n else f for f, n in m.locations]))
+    return result
+
+
+def read_catalog(path: Path, locale: str | None = None, domain: str | None = None) -> po.Catalog:
+    """Read a .po/.pot as msgfmt does; any problem is a :class:`CatalogError` with its line."""
+    return po.read(path)
+
+
+def render_catalog(cat: po.Catalog | Catalog) -> bytes:
+    """The file's bytes (unchanged entries exactly as read)."""
+    if isinstance(cat, Catalog):
+        cat = from_babel(cat)
+    return po.dumps(cat)
 
 
 def _comparable(data: bytes) -> str:
     return _DATE_HEADER.sub("", data.decode("utf-8", "replace"))
 
 
-def write_catalog(cat: Catalog, path: Path) -> bool:
-    """Write ``cat`` atomically unless only its date headers would change. True if written."""
-    data = render_catalog(cat)
-    if path.exists() and _comparable(path.read_bytes()) == _comparable(data):
+def write_catalog(cat: po.Catalog | Catalog | None, path: Path,
+                  data: bytes | None = None) -> bool:
+    """Write ``cat`` (or its already rendered ``data``) atomically unless only its date
+    headers would change. True if written."""
+    if data is None:
+        assert cat is not None
+        data = render_catalog(cat)
+    try:
+        before = path.read_bytes()
+    except OSError:
+        before = None
+    if before is not None and (before == data or _comparable(before) == _comparable(data)):
         return False
     atomic_write(path, data)
     return True
 
 
-def merge(template: Catalog, po_path: Path, lang: str) -> Catalog:
-    """Merge a template into the catalogue at ``po_path`` as msgmerge does.
+def merge(template: po.Catalog, po_path: Path, lang: str) -> po.Catalog:
+    """``msgmerge --previous`` of the catalogue at ``po_path`` with ``template``.
 
-    Changed messages keep their old translation, marked fuzzy with the previous msgid;
-    removed messages stay as obsolete entries; a missing catalogue is created empty.
+    A changed message keeps its old translation, marked fuzzy with the previous msgid; a
+    removed one stays as an obsolete ``#~`` entry with its flags (a fuzzy guess stays
+    fuzzy) and comes back when its message does; a missing catalogue is created empty.
     """
     if po_path.exists():
-        cat = read_catalog(po_path, locale=lang, domain=template.domain)
-        # Babel forgets the previous msgid of an entry that is still fuzzy from an
-        # earlier update when its msgid matches exactly; keep it, as msgmerge does.
-        previous = {(m.id, m.context): m.previous_id for m in cat if m.id and m.previous_id}
-        old_obsolete: dict[Any, Message] = dict(cat.obsolete)
-        cat.update(template, no_fuzzy_matching=False, update_header_comment=False)
-        for m in cat:
-            key = (m.id, m.context)
-            if m.fuzzy and not m.previous_id and key in previous:
-                m.previous_id = previous[key]
-        for key, m in old_obsolete.items():
-            current = cat.get(m.id, m.context)
-            if current is not None and not current.string and m.string:
-                # The paragraph came back: its old translation comes back with it.
-                current.string = m.string
-                current.flags = current.flags | (m.flags & {"fuzzy"})
-                cat.obsolete.pop(key, None)
-            elif key not in cat.obsolete and current is None:
-                cat.obsolete[key] = m  # obsolete entries are never dropped
-        return cat
-    cat = read_catalog_from_template(template, lang)
-    return cat
+        return po.merge(read_catalog(po_path), template)
+    return new_catalog(template, lang)
 
 
-def read_catalog_from_template(template: Catalog, lang: str) -> Catalog:
+def new_catalog(template: po.Catalog, lang: str) -> po.Catalog:
     """A new, empty catalogue for ``lang`` initialised from a template (as ``msginit``)."""
-    buf = io.BytesIO()
-    write_po(buf, template)
-    buf.seek(0)
-    cat = read_po(buf, locale=Locale.parse(lang), domain=template.domain)
-    cat.locale = Locale.parse(lang)
-    cat.revision_date = now()
-    cat.fuzzy = False
-    cat.header_comment = (f"# {Locale.parse(lang).english_name} translation of "
-                          f"{template.domain}.\n#")
+    from babel.messages.plurals import get_plural
+
+    from .languages import babel_locale, folder
+
+    locale = babel_locale(lang)
+    cat = po.Catalog()
+    header = template.header.copy() if template.header is not None else po.Message("")
+    header.raw = None
+    header.flags = []
+    header.user_comments = [f"{locale.english_name} translation of "
+                            f"{template.header_value('Project-Id-Version') or 'publisher'}.",
+                            ""]
+    cat.header = header
+    stamp = now().strftime("%Y-%m-%d %H:%M%z")
+    cat.set_header("PO-Revision-Date", stamp)
+    cat.set_header("Language", folder(lang).split("@")[0] if "@" not in folder(lang)
+                   else folder(lang))
+    cat.set_header("Content-Type", "text/plain; charset=UTF-8")
+    try:
+        plural = get_plural(str(locale))
+        cat.set_header("Plural-Forms", plural.plural_forms)
+        nplurals = plural.num_plurals
+    except (ValueError, LookupError):
+        nplurals = 2
+    for m in template:
+        fresh = m.copy()
+        fresh.raw = None
+        fresh.strings = [""] * (nplurals if m.plural is not None else 1)
+        fresh.flags = [f for f in m.flags if f != "fuzzy"]
+        cat.entries.append(fresh)
     return cat
 
 
@@ -297,17 +272,17 @@ TM_THRESHOLD = 0.8
 """Similarity (difflib ratio) above which a memory entry is offered as a fuzzy guess."""
 
 
-def build_memory(catalogs: list[tuple[str, Catalog]]) -> dict[str, tuple[str, str]]:
+def build_memory(catalogs: list[tuple[str, po.Catalog]]) -> dict[str, tuple[str, str]]:
     """msgid -> (translation, catalogue name) from reviewed (non-fuzzy) translations."""
     memory: dict[str, tuple[str, str]] = {}
     for name, cat in sorted(catalogs, key=lambda item: item[0]):
         for m in cat:
-            if m.id and isinstance(m.id, str) and m.string and not m.fuzzy:
-                memory.setdefault(m.id, (str(m.string), name))
+            if m.id and m.plural is None and m.string and not m.fuzzy:
+                memory.setdefault(m.id, (m.string, name))
     return memory
 
 
-def apply_memory(cat: Catalog, memory: dict[str, tuple[str, str]],
+def apply_memory(cat: po.Catalog, memory: dict[str, tuple[str, str]],
                  threshold: float = TM_THRESHOLD) -> tuple[int, int]:
     """Fill empty messages from the memory: exact matches as translated, close matches
     as fuzzy with the matched source as previous msgid. Returns (exact, fuzzy) counts."""
@@ -316,7 +291,7 @@ def apply_memory(cat: Catalog, memory: dict[str, tuple[str, str]],
     exact = fuzzy = 0
     keys = sorted(memory)
     for m in cat:
-        if not m.id or not isinstance(m.id, str) or m.string:
+        if not m.id or m.plural is not None or m.string:
             continue
         if m.id in memory:
             text, source = memory[m.id]
@@ -337,9 +312,9 @@ def apply_memory(cat: Catalog, memory: dict[str, tuple[str, str]],
         if best is not None:
             text, source = memory[best]
             m.string = text
-            m.flags.add("fuzzy")
-            m.previous_id = [best]
-            m.user_comments = [*m.user_comments, f"translation memory: {round(best_ratio * 100)}% "
-                               f"match in {source}"]
+            m.fuzzy = True
+            m.previous_id = best
+            m.user_comments = [*m.user_comments,
+                               f"translation memory: {round(best_ratio * 100)}% match in {source}"]
             fuzzy += 1
     return exact, fuzzy

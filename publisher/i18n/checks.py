@@ -7,6 +7,7 @@ collects every problem of every catalogue before reporting, like a compiler. Err
 
 from __future__ import annotations
 
+import datetime
 import re
 from collections import Counter
 from dataclasses import asdict, dataclass
@@ -15,12 +16,13 @@ from pathlib import Path
 from typing import Callable, Iterator
 
 from babel import Locale
-from babel.messages.catalog import Catalog, Message
+from .po import Catalog, Message
 from babel.messages.plurals import get_plural
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from ..errors import PublisherError, display_path
 from ..model import CONTAINERS, Code, Emph, Inline, Link, RichText, Strong, Sub, Sup
+from . import languages
 
 ERROR, WARNING = "error", "warning"
 
@@ -41,6 +43,11 @@ class Problem:
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
 
+    def diagnostic(self) -> str:
+        """The problem as the build prints it: ``FILE:LINE: error: [check] message``."""
+        where = f"{self.path}:{self.line}" if self.line else self.path
+        return f"{where}: {self.severity}: [{self.check}] {self.message}"
+
 
 @dataclass(frozen=True)
 class Context:
@@ -49,6 +56,8 @@ class Context:
     source_lang: str
     target_lang: str
     parse: Callable[[str], RichText]
+    python_format: bool = False
+    """The catalogue's messages are Python %-format strings (the template wording)."""
 
 
 Finding = tuple[str, str, str]  # (check, severity, message)
@@ -71,7 +80,7 @@ def _number_pattern(lang: str) -> re.Pattern[str]:
 
 
 def _locale(lang: str) -> Locale:
-    return Locale.parse(lang.replace("-", "_"))
+    return languages.babel_locale(lang)
 
 
 def numbers(text: str, lang: str) -> Counter[Decimal]:
@@ -187,13 +196,123 @@ def check_quotes(src: str, dst: str) -> Iterator[Finding]:
 
 
 _PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|\{\w*\}")
+_BRACES = re.compile(r"\{\w*\}")
+# One directive of Python's % operator: %(name)s, %s, %5.2f, ... or %% (a percent sign;
+# only right after the first %: "% %" and "%(x)%" are errors in Python).
+_PERCENT = re.compile(r"%(?:(?P<type>%)|(?:\((?P<name>[^()]*)\))?[-#0 +]*(?:\*|\d+)?"
+                      r"(?:\.(?:\*|\d+))?[hlL]?[diouxXeEfFgGcrsa])")
 
 
-def check_placeholders(src: str, dst: str) -> Iterator[Finding]:
-    a, b = sorted(_PLACEHOLDER.findall(src)), sorted(_PLACEHOLDER.findall(dst))
+def percent_directives(text: str) -> tuple[list[str], list[str], int]:
+    """``text`` read as Python's ``%`` operator reads it: (named directives, positional
+    directives in order, number of lone ``%`` signs that start no directive). ``%%`` is a
+    literal percent sign and counts as neither."""
+    named: list[str] = []
+    positional: list[str] = []
+    lone = 0
+    pos = text.find("%")
+    while pos != -1:
+        m = _PERCENT.match(text, pos)
+        if m is None:
+            lone += 1
+            pos = text.find("%", pos + 1)
+            continue
+        if m.group("type") is None:
+            (named if m.group("name") is not None else positional).append(m.group(0))
+        pos = text.find("%", m.end())
+    return named, positional, lone
+
+
+def is_python_format(text: str) -> bool:
+    """Whether a source message is a %-format string (has a directive, ``%%`` included),
+    the way gettext tools set the ``python-format`` flag."""
+    return _PERCENT.search(text) is not None
+
+
+def check_placeholders(src: str, dst: str, python_format: bool = False) -> Iterator[Finding]:
+    """Placeholders of the translation against the source's.
+
+    In a catalogue of %-format strings (``python_format``: the template wording), a source
+    with a %-directive is read as Python does: the named placeholders must be the same, the
+    positional ones (%s, %d) the same in the same order, and a lone ``%`` (not ``%%``) is
+    an error. Elsewhere (statements are never %-formatted) only ``%(name)s`` and ``{name}``
+    are compared.
+    """
+    if python_format and is_python_format(src):
+        s_named, s_pos, _ = percent_directives(src)
+        d_named, d_pos, lone = percent_directives(dst)
+        a = sorted(s_named + _BRACES.findall(src)) + s_pos
+        b = sorted(d_named + _BRACES.findall(dst)) + d_pos
+        if lone:
+            yield ("placeholders", ERROR, "a lone '%' in the translation (write '%%' for a "
+                   "percent sign)")
+        # "100% sur" reads as the directive "% s": say how a percent sign is written.
+        hint = (" (write '%%' for a percent sign)"
+                if any(d.startswith("% ") for d in d_pos if d not in s_pos) else "")
+    else:
+        a, b = sorted(_PLACEHOLDER.findall(src)), sorted(_PLACEHOLDER.findall(dst))
+        hint = ""
     if a != b:
         yield ("placeholders", ERROR, f"placeholders differ: source {', '.join(a) or 'none'}, "
-               f"translation {', '.join(b) or 'none'}")
+               f"translation {', '.join(b) or 'none'}{hint}")
+
+
+def format_problem(src: str, dst: str) -> str | None:
+    """Why translation ``dst`` of the %-format wording ``src`` cannot replace it (None if
+    it can): the check ``publisher check`` reports, which the build uses to fall back."""
+    for _check, _severity, message in check_placeholders(src, dst, python_format=True):
+        return message
+    return None
+
+
+# ---------------------------------------------------------------- dates
+
+SAMPLE_DATES = (datetime.date(2024, 11, 6), datetime.date(2024, 11, 1))
+"""Dates a date override is tried on (an ordinary day and a first of the month)."""
+
+
+def date_override_problems(lang: str, pattern: str | None,
+                           first_day: str | None) -> tuple[str | None, str | None]:
+    """Why a catalogue's ``date-format`` overrides cannot print the masthead date in
+    ``lang``: (problem of the pattern, problem of the first day), None for each that can.
+
+    Shared by ``publisher check`` (an error) and the build (a warning, and CLDR's default
+    instead). A pattern must parse in Babel and format the sample dates to some text;
+    every exception Babel raises counts. The first day's text is always literal, so only a
+    blank one is wrong.
+    """
+    from babel.dates import format_date, parse_pattern
+
+    from .wording import first_day_pattern, locale_of
+
+    try:
+        locale = locale_of(lang)
+    except Exception:  # an unknown folder language is for the header check to report
+        locale = Locale("en")
+    pattern_problem = None
+    if pattern:
+        try:
+            parse_pattern(pattern)
+            texts = [format_date(d, pattern, locale=locale) for d in SAMPLE_DATES]
+        except Exception as exc:  # Babel raises ValueError, KeyError, AttributeError, ...
+            pattern_problem = f"'{pattern}' is not a CLDR date pattern: {exc}"
+        else:
+            if not all(t.strip() for t in texts):
+                pattern_problem = f"'{pattern}' is not a CLDR date pattern: it prints no date"
+    first_problem = None
+    if first_day and not first_day.strip():
+        first_problem = "the first day of the month is blank"
+    elif first_day:
+        usable = None if pattern_problem else pattern
+        try:
+            text = format_date(SAMPLE_DATES[1], first_day_pattern(usable, first_day, locale),
+                               locale=locale)
+        except Exception as exc:
+            first_problem = f"'{first_day}' cannot be written into the date: {exc}"
+        else:
+            if not text.strip():
+                first_problem = f"'{first_day}' cannot be written into the date"
+    return pattern_problem, first_problem
 
 
 # ---------------------------------------------------------------- runner
@@ -203,7 +322,7 @@ def check_message(msg: Message, ctx: Context) -> list[Finding]:
     src, dst = str(msg.id), str(msg.string)
     found: list[Finding] = []
     found += check_whitespace(src, dst)
-    found += check_placeholders(src, dst)
+    found += check_placeholders(src, dst, ctx.python_format)
     found += check_brackets(dst)
     found += check_quotes(src, dst)
     try:
@@ -223,53 +342,101 @@ def check_message(msg: Message, ctx: Context) -> list[Finding]:
 
 def check_header(cat: Catalog, folder_lang: str, path: str) -> list[Problem]:
     problems = []
-    declared = str(cat.locale) if cat.locale else None
+    line = cat.header.lineno if cat.header is not None else 1
+    declared = cat.language
     if declared is None:
-        problems.append(Problem(path, 1, "header", ERROR, "no Language header"))
-    elif declared.replace("-", "_") != folder_lang.replace("-", "_"):
-        problems.append(Problem(path, 1, "header", ERROR,
+        problems.append(Problem(path, line, "header", ERROR, "no Language header"))
+    elif not languages.same(declared, folder_lang):
+        problems.append(Problem(path, line, "header", ERROR,
                                 f"Language header says '{declared}' but the catalogue is in "
                                 f"the '{folder_lang}' folder"))
     try:
-        expected = get_plural(folder_lang.replace("-", "_"))
+        expected = get_plural(languages.babel_locale(folder_lang))
     except (ValueError, LookupError):
         return problems
-    header = dict(cat.mime_headers)
-    plural = header.get("Plural-Forms", "")
+    plural = cat.header_value("Plural-Forms") or ""
     m = re.search(r"nplurals\s*=\s*(\d+)", plural)
     if not m or int(m.group(1)) != expected.num_plurals:
-        problems.append(Problem(path, 1, "header", ERROR,
+        problems.append(Problem(path, line, "header", ERROR,
                                 f"Plural-Forms '{plural}' does not match the language "
                                 f"({expected.plural_forms})"))
     return problems
 
 
-_IGNORE = re.compile(r"^check:\s*ignore\s+([\w, -]+?)(?:\s+[-—(].*)?$")
+_IGNORE = re.compile(r"^check:\s*ignore\b(.*)$", re.S)
+# The check names, then the reason after an em dash (en dash), a hyphen after a space, or
+# an opening parenthesis.
+_IGNORE_REASON = re.compile(r"^\s*(?P<names>[\w, -]*?)\s*(?P<sep>[—–(]|(?<=\s)-)(?P<reason>.*)$",
+                            re.S)
+
+
+def parse_ignore(comment: str) -> tuple[set[str], str] | None:
+    """``check: ignore NAME[, NAME] — reason`` read as (check names, reason); the reason
+    is "" when none is given. None for any other comment."""
+    m = _IGNORE.match(comment.strip())
+    if m is None:
+        return None
+    r = _IGNORE_REASON.match(m.group(1))
+    names, reason = (r.group("names"), r.group("reason").strip()) if r else (m.group(1), "")
+    if r and r.group("sep") == "(":
+        reason = reason.removesuffix(")").strip()
+    return ({n for n in names.replace(",", " ").split() if n},
+            reason if re.search(r"\w", reason) else "")
 
 
 def ignored_checks(msg: Message) -> set[str]:
-    """Checks a translator switched off for one message with a comment such as
-    ``# check: ignore superscript — German writes the ordinal as "92."``."""
+    """Checks a translator switched off for one message with a comment that says why,
+    such as ``# check: ignore superscript — German writes the ordinal as "92."``.
+    An ignore without a reason switches nothing off (see :func:`unexplained_ignores`)."""
     names: set[str] = set()
     for comment in msg.user_comments:
-        m = _IGNORE.match(comment.strip())
-        if m:
-            names |= {n.strip() for n in m.group(1).replace(",", " ").split() if n.strip()}
+        parsed = parse_ignore(comment)
+        if parsed is not None and parsed[1]:
+            names |= parsed[0]
     return names
 
 
+def unexplained_ignores(msg: Message) -> list[str]:
+    """The ``check: ignore`` comments of a message that give no reason."""
+    return [c for c in msg.user_comments if (p := parse_ignore(c)) is not None and not p[1]]
+
+
+def _comment_line(lines: list[str], msg: Message, comment: str) -> int | None:
+    """The line of a translator comment of ``msg`` (above its msgid), else the msgid's."""
+    if msg.lineno:
+        for n in range(min(msg.lineno, len(lines)) - 1, -1, -1):
+            text = lines[n].strip()
+            if not text:
+                break
+            if text.startswith("#") and text[1:].strip() == comment.strip():
+                return n + 1
+    return msg.lineno
+
+
 def check_catalog(cat: Catalog, path: Path, folder_lang: str, source_lang: str,
-                  parse: Callable[[str], RichText]) -> list[Problem]:
+                  parse: Callable[[str], RichText], python_format: bool = False) -> list[Problem]:
+    """Every problem of one catalogue. ``python_format``: its messages are %-format strings
+    (the template wording), whose placeholders are read as Python reads them."""
     where = display_path(path) or str(path)
     problems = check_header(cat, folder_lang, where)
-    ctx = Context(source_lang, folder_lang, parse)
+    ctx = Context(source_lang, folder_lang, parse, python_format)
     from .wording import OPTIONAL_CONTEXTS
 
+    lines: list[str] | None = None
     for msg in cat:
         if not msg.id or not isinstance(msg.id, str):
             continue
+        for comment in unexplained_ignores(msg):
+            if lines is None:
+                try:
+                    lines = path.read_bytes().decode("utf-8", "replace").splitlines()
+                except OSError:
+                    lines = []
+            problems.append(Problem(where, _comment_line(lines, msg, comment), "ignore", ERROR,
+                                    f"check: ignore needs a reason after '—', '-' or '(': "
+                                    f"'# {comment.strip()}' switches no check off"))
         if msg.context in OPTIONAL_CONTEXTS:
-            problems += _check_date_format(msg, where)
+            problems += _check_date_format(cat, msg, where, folder_lang)
             continue
         if not msg.string:
             problems.append(Problem(where, msg.lineno, "untranslated", WARNING,
@@ -285,18 +452,24 @@ def check_catalog(cat: Catalog, path: Path, folder_lang: str, source_lang: str,
     return problems
 
 
-def _check_date_format(msg: Message, where: str) -> list[Problem]:
-    """An optional date override must be a pattern Babel can use (or empty)."""
-    from babel.dates import parse_pattern
+def _check_date_format(cat: Catalog, msg: Message, where: str, lang: str) -> list[Problem]:
+    """An optional date override must print a date (see :func:`date_override_problems`,
+    which the build uses too)."""
+    from .wording import DATE_PATTERN, FIRST_DAY
 
-    if not msg.string or msg.id != "long date pattern":
+    if not msg.string:
         return []
-    try:
-        parse_pattern(str(msg.string))
-    except (ValueError, KeyError) as exc:
-        return [Problem(where, msg.lineno, "date-format", ERROR,
-                        f"'{msg.string}' is not a CLDR date pattern: {exc}")]
-    return []
+    context, pattern_id = DATE_PATTERN.split("\x04")
+    first_day_id = FIRST_DAY.split("\x04")[1]
+    if msg.id == pattern_id:
+        problem, _ = date_override_problems(lang, str(msg.string), None)
+    elif msg.id == first_day_id:
+        other = cat.get(pattern_id, context)
+        pattern = str(other.string) if other is not None and other.string else None
+        _, problem = date_override_problems(lang, pattern, str(msg.string))
+    else:
+        return []
+    return [Problem(where, msg.lineno, "date-format", ERROR, problem)] if problem else []
 
 
 def _short(text: str, width: int = 50) -> str:

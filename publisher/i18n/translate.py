@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from babel.messages.catalog import Catalog
+from .po import Catalog
 
 from ..errors import PublisherError, display_path
 from ..model import RichText, Statement
@@ -114,12 +114,17 @@ def translate_statement(statement: Statement, catalog: Catalog | None, lang: str
 
 def template_strings(catalog: Catalog | None, messages: list[tuple[str, str | None]], lang: str,
                      po_path: Path) -> tuple[dict[str, str], list[str]]:
-    """The template wording for ``lang``: (key -> msgstr, warnings for missing ones).
+    """The template wording for ``lang``: (key -> msgstr, warnings for the messages that
+    keep the source text).
 
     The key is the msgid, or ``context\x04msgid`` for a message with a context. Messages
     in an optional context (date-format overrides) may stay empty without a warning.
+    A translation is data, never code: one whose placeholders do not match its source's,
+    or a date override that cannot print a date, is not used (a warning; the same rules as
+    ``publisher check``, which calls them errors).
     """
-    from .wording import OPTIONAL_CONTEXTS
+    from .checks import date_override_problems, format_problem
+    from .wording import DATE_PATTERN, FIRST_DAY, OPTIONAL_CONTEXTS
 
     table: dict[str, str] = {}
     warnings: list[str] = []
@@ -127,12 +132,14 @@ def template_strings(catalog: Catalog | None, messages: list[tuple[str, str | No
     if catalog is None:
         return table, [f"{po}: warning: no template catalogue for '{lang}'; the letterhead "
                        "and masthead wording stay in the source language"]
+    lines: dict[str, int | None] = {}
     for msgid, context in messages:
         msg = catalog.get(msgid, context)
         key = f"{context}\x04{msgid}" if context else msgid
         if context in OPTIONAL_CONTEXTS:
             if msg is not None and msg.string and not msg.fuzzy:
                 table[key] = str(msg.string)
+                lines[key] = msg.lineno
             continue
         if msg is None or not msg.string or msg.fuzzy:
             state = "fuzzy" if msg is not None and msg.fuzzy else "untranslated"
@@ -140,5 +147,18 @@ def template_strings(catalog: Catalog | None, messages: list[tuple[str, str | No
             warnings.append(f"{po}{line}: warning: [{lang}] {state} template message "
                             f"'{_short(msgid)}'; using the source text")
             continue
+        problem = format_problem(msgid, str(msg.string))
+        if problem:
+            warnings.append(f"{po}:{msg.lineno}: warning: [{lang}] template message "
+                            f"'{_short(msgid)}': {problem}; using the source text")
+            continue
         table[key] = str(msg.string)
+    pattern_problem, first_problem = date_override_problems(
+        lang, table.get(DATE_PATTERN), table.get(FIRST_DAY))
+    for key, problem, fallback in ((DATE_PATTERN, pattern_problem, "CLDR's standard long date"),
+                                   (FIRST_DAY, first_problem, "the plain day number")):
+        if problem:
+            del table[key]
+            line = f":{lines[key]}" if lines.get(key) else ""
+            warnings.append(f"{po}{line}: warning: [{lang}] {problem}; using {fallback}")
     return table, warnings

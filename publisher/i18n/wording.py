@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import datetime
 import re
+from typing import Any, Iterable
 
 from babel import Locale
 from babel.dates import format_date, get_date_format
 
 from ..model import PagePart
+from . import languages
 
 
 def N_(message: str) -> str:
@@ -35,23 +37,61 @@ PAGE = N_("Page %(page)s of %(pages)s")
 # TRANSLATORS: line printed on advance copies of a speech.
 CHECK = N_("Check against delivery")
 
-# Optional overrides: an empty translation means "use CLDR's standard long date".
-# TRANSLATORS: optional CLDR pattern for the masthead date,
-# e.g. d MMMM y 'года' (Russian OSCE style).
-# Leave empty for the standard long date.
+# Overrides of CLDR's date: `publisher update` fills each with the value used anyway
+# (see override_default), so every catalogue is complete; a value equal to the default
+# (or an empty one) changes nothing.
+# TRANSLATORS: CLDR pattern of the masthead date. `publisher update`
+# fills in this language's CLDR long date pattern, the default used
+# anyway; change it only to override it, e.g. d MMMM y 'года'
+# (Russian OSCE style).
 DATE_PATTERN = NC_("date-format", "long date pattern")
-# TRANSLATORS: optional: the first day of a month in the
-# masthead date, e.g. 1er (French OSCE style).
-# Leave empty for the plain number.
+# TRANSLATORS: the first day of a month in the masthead date.
+# `publisher update` fills in 1, the plain number (the default);
+# change it only to override it, e.g. 1er (French OSCE style).
 FIRST_DAY = NC_("date-format", "day 1")
 OPTIONAL_CONTEXTS = ("date-format",)
-"""Template messages that may stay empty: they only override CLDR's defaults."""
+"""Template messages that only override CLDR's defaults: an empty one means the default."""
 
 _PLACEHOLDER = re.compile(r"%\((page|pages)\)s")
 
 
 def locale_of(lang: str) -> Locale:
-    return Locale.parse(lang.replace("-", "_"))
+    return languages.babel_locale(lang)
+
+
+def override_default(key: str, lang: str) -> str:
+    """The value of a ``date-format`` override that changes nothing in ``lang``: CLDR's
+    long date pattern, and the plain day number "1" for the first of a month."""
+    if key == DATE_PATTERN:
+        return str(get_date_format("long", locale=locale_of(lang)).pattern)
+    if key == FIRST_DAY:
+        return "1"
+    raise KeyError(key)
+
+
+def date_overrides(strings: dict[str, str], lang: str) -> tuple[str | None, str | None]:
+    """(pattern, first day) a catalogue of ``lang`` overrides, None for each left empty
+    or equal to its default: such a value prints exactly what no override prints."""
+    found = []
+    for key in (DATE_PATTERN, FIRST_DAY):
+        value = strings.get(key)
+        found.append(value if value and value != override_default(key, lang) else None)
+    return found[0], found[1]
+
+
+def fill_overrides(catalog: Iterable[Any], lang: str) -> int:
+    """Give every empty ``date-format`` override of a template catalogue of ``lang`` its
+    default (see :func:`override_default`), so gettext tools count it as translated.
+    Returns how many were filled."""
+    filled = 0
+    for m in catalog:
+        if m.context not in OPTIONAL_CONTEXTS or m.string or m.fuzzy:
+            continue
+        key = f"{m.context}\x04{m.id}"
+        if key in (DATE_PATTERN, FIRST_DAY):
+            m.string = override_default(key, lang)
+            filled += 1
+    return filled
 
 
 def direction(lang: str) -> str:
@@ -60,15 +100,7 @@ def direction(lang: str) -> str:
 
 def region_tag(lang: str) -> str:
     """``uk`` -> ``uk-UA``: the language with its likely region (CLDR likely subtags)."""
-    from babel.core import get_global
-
-    if "-" in lang or "_" in lang:
-        return lang.replace("_", "-")
-    likely = get_global("likely_subtags").get(lang)
-    if not likely:
-        return lang
-    region = Locale.parse(likely).territory
-    return f"{lang}-{region}" if region else lang
+    return languages.region_tag(lang)
 
 
 def language_name(code: str, in_lang: str) -> str:
@@ -93,13 +125,27 @@ def long_date(date: datetime.date, lang: str, pattern: str | None = None,
     """
     locale = locale_of(lang)
     if date.day == 1 and first_day:
-        base = pattern or get_date_format("long", locale=locale).pattern
-        literal = "'" + first_day.replace("'", "''") + "'"
-        # Replace the unquoted single "d" (day of month) of the pattern.
-        parts = re.split(r"('(?:[^']|'')*')", base)
-        parts = [p if p.startswith("'") else re.sub(r"(?<!d)d(?!d)", literal, p) for p in parts]
-        pattern = "".join(parts)
-    return format_date(date, pattern or "long", locale=locale)
+        pattern = first_day_pattern(pattern, first_day, locale)
+    try:
+        text = format_date(date, pattern or "long", locale=locale)
+    except Exception:  # the overrides were validated (checks.date_override_problems)
+        text = ""
+    if pattern and not text.strip():
+        return format_date(date, "long", locale=locale)
+    return text
+
+
+def first_day_pattern(pattern: str | None, first_day: str, locale: Locale) -> str:
+    """``pattern`` (default: the locale's long date) with ``first_day`` for its day."""
+    base = pattern or get_date_format("long", locale=locale).pattern
+    # The translator's text is literal: quoted for CLDR (a quote in it doubled), and put
+    # in by a function, so a backslash in it is no regex escape.
+    literal = "'" + first_day.replace("'", "''") + "'"
+    # Replace the unquoted single "d" (day of month) of the pattern.
+    parts = re.split(r"('(?:[^']|'')*')", base)
+    parts = [p if p.startswith("'") else re.sub(r"(?<!d)d(?!d)", lambda _: literal, p)
+             for p in parts]
+    return "".join(parts)
 
 
 def page_parts(translated: str) -> tuple[PagePart, ...]:

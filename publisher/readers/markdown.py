@@ -33,12 +33,13 @@ KNOWN = REQUIRED + ("symbol", "meeting", "agenda", "languages", "check_against_d
 
 _ALLOWED_TAGS = {"sup": Sup, "sub": Sub}
 _TAG_RE = re.compile(r"^<(/?)([a-zA-Z][a-zA-Z0-9]*)\s*>$")
-_LANG_RE = re.compile(r"^[a-z]{2,3}(?:[-_][A-Za-z0-9]{2,8})*$")
 
 
-def _is_language(code: str) -> bool:
-    from babel.localedata import exists  # local: keeps Babel out of the reader's import cost
-    return bool(_LANG_RE.match(code)) and exists(code.replace("-", "_"))
+def language_tag(code: str) -> str | None:
+    """The BCP 47 form of a language CLDR knows (``pt_BR`` -> ``pt-BR``), else None."""
+    from ..i18n import languages  # local: keeps Babel out of the reader's import cost
+
+    return languages.known(code)
 
 
 # ---------------------------------------------------------------- inline parsing
@@ -267,17 +268,26 @@ def build_meta(values: dict[str, Any], lines: dict[str, int], path: str) -> Meta
         raise err("date", f"'{values['date']}' is not a valid date (write it as YYYY-MM-DD)") from None
 
     def lang(code: str, key: str) -> str:
-        if not _is_language(code):
-            raise err(key, f"unknown language code '{code}' (use a CLDR code such as en, uk, fr)")
-        return code
+        tag = language_tag(code)
+        if tag is None:
+            raise err(key, f"unknown language code '{code}' (use a CLDR code such as en, uk, "
+                      "fr, pt-BR, sr-Latn)")
+        return tag
 
     original = lang(values["original"], "original")
-    langs_raw = values.get("languages", [original])
+    langs_raw = values.get("languages", [values["original"]])
     if not isinstance(langs_raw, list):
         langs_raw = [langs_raw]
-    languages = [lang(c, "languages") for c in langs_raw]
-    if len(set(languages)) != len(languages):
-        raise err("languages", "a language is listed twice in 'languages'")
+    languages: list[str] = []
+    written: dict[str, str] = {}
+    for code in langs_raw:
+        tag = lang(code, "languages")
+        if tag in written:
+            same = (f"'{code}' is listed twice" if written[tag] == code else
+                    f"'{written[tag]}' and '{code}' are one language ({tag}), listed twice")
+            raise err("languages", f"{same} in 'languages'")
+        written[tag] = code
+        languages.append(tag)
     if original in languages:
         languages.remove(original)
     languages.insert(0, original)

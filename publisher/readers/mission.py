@@ -2,7 +2,7 @@
 
 A profile says who is speaking: the lines of the mission's name on the letterhead, its
 address, an optional emblem and the languages it publishes in by default. Every line
-of name and address is a message of the ``templates`` gettext domain.
+of name and address is a message of the profile's own gettext domain, ``mission.<id>``.
 """
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from pathlib import Path
 
 from ..errors import TemplateError
 from ..model import Mission
-from .markdown import _is_language, read_front_matter
+from .markdown import language_tag, read_front_matter
 
 KNOWN = ("name", "address", "languages", "emblem", "regional_formats")
 
@@ -41,13 +41,23 @@ def read_mission(path: str | os.PathLike[str]) -> Mission:
         if not emblem_path.is_file():
             raise TemplateError(f"emblem image '{emblem}' not found", path, lines["emblem"])
         emblem = str(emblem_path)
-    regional = as_lines("regional_formats")
-    for tag in regional:
-        if "-" not in tag or not _is_language(tag.split("-")[0]):
-            raise TemplateError(f"regional format '{tag}' must be a language with a region, "
+    regional = []
+    for code in as_lines("regional_formats"):
+        tag = language_tag(code)
+        if tag is None or "-" not in tag:
+            raise TemplateError(f"regional format '{code}' must be a language with a region, "
                                 "such as en-GB", path, lines["regional_formats"])
+        regional.append(tag)
+    languages = []
+    for code in as_lines("languages"):
+        tag = language_tag(code)
+        if tag is None:
+            raise TemplateError(f"unknown language code '{code}' (use a CLDR code such as en, "
+                                "uk, fr, pt-BR, sr-Latn)", path, lines["languages"])
+        if tag not in languages:
+            languages.append(tag)
     refs = [(s, lines["name"]) for s in name]
     refs += [(s, lines["address"]) for s in as_lines("address")]
     return Mission(id=Path(path).stem, path=path, name_lines=name,
-                   address_lines=as_lines("address"), languages=as_lines("languages"),
-                   emblem=emblem, regional_formats=regional, lines=tuple(refs))
+                   address_lines=as_lines("address"), languages=tuple(languages),
+                   emblem=emblem, regional_formats=tuple(regional), lines=tuple(refs))
