@@ -143,6 +143,8 @@ def test_new_and_changed_entries_are_laid_out_as_msgcat(tmp_path):
 
 
 def test_merged_files_pass_msgfmt_check(tmp_path):
+    if not corpus_files():
+        pytest.skip("no corpus")
     for old, pot in PAIRS:
         merged = po.merge(po.read(CORPUS / old), po.read(CORPUS / pot))
         out = tmp_path / old

@@ -87,11 +87,6 @@ def same(a: str, b: str) -> bool:
         return a == b
 
 
-def primary(tag: str) -> str:
-    """The language subtag alone: ``pt-BR`` -> ``pt``."""
-    return _parts(tag)[0]
-
-
 def known(tag: str) -> str | None:
     """The BCP 47 form of a tag CLDR has data for, or None."""
     from babel.localedata import exists
