@@ -16,7 +16,7 @@ import time
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any, Callable, Iterable, Iterator, Sequence
 
 from . import __version__
 from .errors import CatalogError, PublisherError, StatementError, StrictModeError, display_path
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the model is imported where it is used: a no-op build never needs it
     from .i18n.checks import Problem
+    from .i18n.po import Catalog
     from .model import Edition, Mission, Statement
 
 log = logging.getLogger("publisher")
@@ -146,6 +147,30 @@ class Missions:
         return [read_mission(p) for p in sorted(folder.glob("*.yaml"))]
 
 
+def mission_messages(mission: Mission) -> list[tuple[str, str | None]]:
+    """(msgid, context) of a mission profile's translatable lines: its name and address."""
+    return [(line, None) for line in (*mission.name_lines, *mission.address_lines)]
+
+
+def wording_languages(statements: list[Statement], missions: Missions, wanted: Sequence[str] = (),
+                      ) -> tuple[set[str], dict[str, tuple[Mission, set[str]]]]:
+    """The languages whose editions print the template wording, and for each mission the
+    languages of its statements' editions: the catalogues those editions read besides
+    their statement's. The templates' own language reads neither."""
+    from .i18n import TEMPLATES_SOURCE
+
+    template_langs: set[str] = set()
+    mission_langs: dict[str, tuple[Mission, set[str]]] = {}
+    for s in statements:
+        mission = missions.get(s)
+        for lang in s.meta.languages:
+            if lang == TEMPLATES_SOURCE or (wanted and lang not in wanted):
+                continue
+            template_langs.add(lang)
+            mission_langs.setdefault(mission.id, (mission, set()))[1].add(lang)
+    return template_langs, mission_langs
+
+
 # ---------------------------------------------------------------- extract / update
 
 @dataclass
@@ -190,56 +215,54 @@ def update(project: Project, languages: Iterable[str] = ()) -> list[CatalogChang
     )
 
     from .i18n import TEMPLATES_SOURCE, is_mission_domain, mission_domain
+    from .i18n import po as po_module
     from .i18n.languages import identifier
     from .i18n.wording import fill_overrides
 
     statements = read_statements(project)
     missions = Missions(project)
     wanted = _wanted(languages)
-    plan: list[tuple[str, str]] = []  # (domain, lang)
-    template_langs: set[str] = set()
+    plan: list[tuple[str, str]] = [(s.slug, lang) for s in statements
+                                   for lang in s.meta.languages if lang != s.meta.original]
+    template_langs, mission_langs = wording_languages(statements, missions)
     # A mission's catalogues: the languages of its statements and of its profile, only.
-    mission_langs = {m.id: set(m.languages) - {TEMPLATES_SOURCE} for m in missions.all()}
-    for s in statements:
-        mission = missions.get(s)
-        for lang in s.meta.languages:
-            if lang != s.meta.original:
-                plan.append((s.slug, lang))
-            if lang != TEMPLATES_SOURCE:
-                template_langs.add(lang)
-                mission_langs.setdefault(mission.id, set()).add(lang)
+    for m in missions.all():
+        mission_langs.setdefault(m.id, (m, set()))[1].update(
+            set(m.languages) - {TEMPLATES_SOURCE})
     plan += [(TEMPLATES_DOMAIN, lang) for lang in sorted(template_langs)]
     plan += [(mission_domain(mid), lang) for mid in sorted(mission_langs)
-             for lang in sorted(mission_langs[mid])]
+             for lang in sorted(mission_langs[mid][1])]
     # Babel's spelling of each language (pt_BR, sr_Latn): Project.po and the merge take it.
     plan = [(domain, identifier(lang)) for domain, lang in plan if not wanted or lang in wanted]
 
-    merged = []
+    # Every catalogue of the project, read once: what is merged, and (all but the
+    # missions') the translation memory of its language.
     errors: list[PublisherError] = []
-    templates: dict[str, object] = {}
+    existing: dict[Path, po_module.Catalog] = {}
+    for po in sorted(project.locales.glob("*/LC_MESSAGES/*.po")):
+        try:
+            existing[po] = read_catalog(po)
+        except CatalogError as exc:
+            errors.append(exc)
+    memory: dict[str, list[tuple[Path, po_module.Catalog]]] = {}
+    for po, cat in existing.items():
+        if not is_mission_domain(po.stem):  # a mission's letterhead translates nothing else
+            memory.setdefault(po.parent.parent.name, []).append((po, cat))
+    merged = []
+    templates: dict[str, po_module.Catalog] = {}
     for domain, lang in plan:
         pot = project.pot(domain)
         if not pot.exists():
             raise CatalogError("template not found; run `publisher extract` first", pot)
+        po = project.po(lang, domain)
+        if po.exists() and po not in existing:
+            continue  # it does not parse: reported above
         try:
             if domain not in templates:
-                templates[domain] = read_catalog(pot, domain=domain)
-            po = project.po(lang, domain)
-            merged.append((po, merge(templates[domain], po, lang)))  # type: ignore[arg-type]
+                templates[domain] = read_catalog(pot)
+            merged.append((po, merge(templates[domain], existing.get(po), lang)))
         except CatalogError as exc:
             errors.append(exc)
-    # Every catalogue of the project that exists now, by language: the translation memory.
-    existing: dict[str, list[tuple[Path, Any]]] = {}
-    for po in sorted(project.locales.glob("*/LC_MESSAGES/*.po")):
-        try:
-            cat = read_catalog(po)
-        except CatalogError as exc:
-            if not any(e.path == exc.path and e.line == exc.line for e in errors):
-                errors.append(exc)
-            continue
-        if is_mission_domain(po.stem):
-            continue  # one mission's letterhead is never a translation of anything else
-        existing.setdefault(po.parent.parent.name, []).append((po, cat))
     if errors:
         for other in errors[1:]:
             log.error("%s", other)
@@ -252,8 +275,8 @@ def update(project: Project, languages: Iterable[str] = ()) -> list[CatalogChang
         if po.stem == TEMPLATES_DOMAIN or is_mission_domain(po.stem):
             continue  # the memory fills statements only
         others = [(p.relative_to(project.root).as_posix(), c) for p, c in
-                  existing.get(po.parent.parent.name, []) if p != po]
-        exact, fuzzy = apply_memory(cat, build_memory(others))  # type: ignore[arg-type]
+                  memory.get(po.parent.parent.name, []) if p != po]
+        exact, fuzzy = apply_memory(cat, build_memory(others))
         if exact or fuzzy:
             log.info("%s: translation memory filled %d exact and %d fuzzy", display_path(po),
                      exact, fuzzy)
@@ -352,14 +375,12 @@ class Translator:
             self.cache["template_messages"] = {"digest": digest, "messages": messages}
         return messages
 
-    def catalog(self, lang: str, domain: str):  # type: ignore[no-untyped-def]
+    def catalog(self, lang: str, domain: str) -> tuple[Catalog | None, Path]:
+        """The catalogue of ``domain`` in ``lang`` (None if it does not exist), its path."""
         from .i18n.catalogs import read_catalog
 
-        from .i18n.languages import identifier
-
         po = self.project.po(lang, domain)
-        return (read_catalog(po, locale=identifier(lang), domain=domain)
-                if po.exists() else None), po
+        return (read_catalog(po) if po.exists() else None), po
 
     @staticmethod
     def _format_locale(mission: Mission, lang: str) -> str:
@@ -382,9 +403,7 @@ class Translator:
             return {}, [f"{display_path(po)}: warning: no catalogue for '{lang}'; the letterhead "
                         f"of mission '{mission.id}' stays in the source language "
                         "(run `publisher update`)"]
-        messages: list[tuple[str, str | None]] = [
-            (line, None) for line in (*mission.name_lines, *mission.address_lines)]
-        return template_strings(cat, messages, lang, po)
+        return template_strings(cat, mission_messages(mission), lang, po)
 
     def edition(self, statement: Statement, lang: str, warnings: list[str]) -> tuple[Edition, float]:
         from .i18n import TEMPLATES_SOURCE, wording
@@ -837,7 +856,7 @@ class StatRow:
 def stats(project: Project, languages: Iterable[str] = ()) -> list[StatRow]:
     """Completeness of every statement, the template wording and each mission's lines in
     every language an edition uses them in."""
-    from .i18n import TEMPLATES_SOURCE, mission_domain
+    from .i18n import mission_domain
     from .i18n.catalogs import TEMPLATES_DOMAIN, read_catalog
     from .i18n.segments import segments
 
@@ -861,30 +880,21 @@ def stats(project: Project, languages: Iterable[str] = ()) -> list[StatRow]:
     # Each edition's domains: its statement's, and (unless it is in the templates' own
     # language) the template wording and its own mission's lines.
     statements = read_statements(project)
-    missions = Missions(project)
-    template_langs: set[str] = set()
-    mission_langs: dict[str, tuple[Mission, set[str]]] = {}
     for s in statements:
         msgs = [(seg.msgid, seg.context) for seg in segments(s)]
-        mission = missions.get(s)
         for lang in s.meta.languages:
-            if wanted and lang not in wanted:
-                continue
-            if lang != s.meta.original:
+            if lang != s.meta.original and (not wanted or lang in wanted):
                 count(s.slug, lang, msgs, project.po(lang, s.slug))
-            if lang != TEMPLATES_SOURCE:
-                template_langs.add(lang)
-                mission_langs.setdefault(mission.id, (mission, set()))[1].add(lang)
+    template_langs, mission_langs = wording_languages(statements, Missions(project), wanted)
     # Every template message counts, the date-format overrides too (update fills them):
     # the same count as msgfmt --statistics.
     tmessages = Translator(project).template_messages
     for lang in sorted(template_langs):
         count(TEMPLATES_DOMAIN, lang, tmessages, project.po(lang, TEMPLATES_DOMAIN))
     for mid, (mission, langs) in sorted(mission_langs.items()):
-        lines: list[tuple[str, str | None]] = [
-            (line, None) for line in (*mission.name_lines, *mission.address_lines)]
         for lang in sorted(langs):
-            count(mission_domain(mid), lang, lines, project.po(lang, mission_domain(mid)))
+            count(mission_domain(mid), lang, mission_messages(mission),
+                  project.po(lang, mission_domain(mid)))
     return rows
 
 
@@ -917,6 +927,14 @@ def check(project: Project, languages: Iterable[str] = (),
             log.warning("%s: warning: %s (numbers checked as English)", exc.location, exc.message)
     problems: list[Problem] = []
     statements = set(originals) | {slug for slug, _ in chosen or ()}
+
+    def read_by(chosen: set[tuple[str, str]], domain: str, lang: str) -> bool:
+        """Whether an edition of ``chosen`` is made from the catalogue (domain, lang)."""
+        if domain in statements:
+            return (domain, lang) in chosen
+        if is_mission_domain(domain):
+            return any(lg == lang and missions.get(slug) == domain for slug, lg in chosen)
+        return any(lg == lang for _, lg in chosen)  # the template wording
     for folder, domain, po in _catalog_files(project):
         try:
             lang = normalize(folder)  # sr@latin -> sr-Latn
@@ -924,11 +942,7 @@ def check(project: Project, languages: Iterable[str] = (),
             lang = folder  # the header check reports it
         if wanted and lang not in wanted:
             continue
-        if chosen is not None and (
-                (domain, lang) not in chosen if domain in statements else
-                not any(lg == lang and missions.get(slug) == domain for slug, lg in chosen)
-                if is_mission_domain(domain) else
-                lang not in {lg for _, lg in chosen}):
+        if chosen is not None and not read_by(chosen, domain, lang):
             continue
         try:
             cat = read_catalog(po)

@@ -55,6 +55,33 @@ def assert_no_traceback(proc) -> None:  # type: ignore[no-untyped-def]
     assert "Traceback" not in proc.stderr + proc.stdout, proc.stderr
 
 
+def assert_refused_as_data(proj: Path, msgid: str, translation: str, check: str,
+                           warning: str, strict: str) -> None:
+    """A French template translation that does not work: `check` reports it (``check``)
+    as an error at its entry; the build warns there (``warning``) and falls back; `build
+    --strict` fails there (``strict``) and writes nothing. Never a traceback."""
+    set_msgstr(proj, FR_TEMPLATES, msgid, translation)
+    entry = entry_lines(proj, FR_TEMPLATES, msgid)
+
+    proc = publisher_cli("check", "--lang", "fr", cwd=proj)
+    assert proc.returncode == 1
+    assert_no_traceback(proc)
+    assert reported_line(proc.stdout, FR_TEMPLATES, check) in entry
+
+    proc = publisher_cli("build", "--format", "html", "--lang", "fr", cwd=proj)
+    assert proc.returncode == 0, proc.stderr
+    assert_no_traceback(proc)
+    assert reported_line(proc.stderr, FR_TEMPLATES, warning) in entry
+
+    out = proj / "strict-out"
+    proc = publisher_cli("build", "--strict", "--format", "html", "--lang", "fr",
+                         "--output-dir", str(out), cwd=proj)
+    assert proc.returncode == 1
+    assert_no_traceback(proc)
+    assert reported_line(proc.stderr, FR_TEMPLATES, strict) in entry
+    assert not out.exists()
+
+
 def masthead(proj: Path) -> tuple[str, str]:
     """(date, original-language line) of the French HTML edition."""
     page = (proj / OUT).read_text(encoding="utf-8")
@@ -75,31 +102,13 @@ def masthead(proj: Path) -> tuple[str, str]:
                                          r"percent sign\)"),
 ])
 def test_a_bad_placeholder_is_a_check_error_and_falls_back_at_build(proj, translation, problem):
-    msgid = "Original: %(language)s"
-    set_msgstr(proj, FR_TEMPLATES, msgid, translation)
-    entry = entry_lines(proj, FR_TEMPLATES, msgid)
-
-    proc = publisher_cli("check", "--lang", "fr", cwd=proj)
-    assert proc.returncode == 1
-    assert_no_traceback(proc)
-    assert reported_line(proc.stdout, FR_TEMPLATES, rf"\[placeholders\] {problem}") in entry
-
-    proc = publisher_cli("build", "--format", "html", "--lang", "fr", cwd=proj)
-    assert proc.returncode == 0, proc.stderr
-    assert_no_traceback(proc)
-    line = reported_line(proc.stderr, FR_TEMPLATES,
-                         rf"warning: \[fr\] template message 'Original: %\(language\)s': "
-                         rf"{problem}.*; using the source text$")
-    assert line in entry
+    assert_refused_as_data(
+        proj, "Original: %(language)s", translation,
+        check=rf"\[placeholders\] {problem}",
+        warning=(rf"warning: \[fr\] template message 'Original: %\(language\)s': "
+                 rf"{problem}.*; using the source text$"),
+        strict=r"error: \[placeholders\] ")
     assert masthead(proj)[1] == "Original: ANGLAIS"  # the source wording, the French name
-
-    out = proj / "strict-out"
-    proc = publisher_cli("build", "--strict", "--format", "html", "--lang", "fr",
-                         "--output-dir", str(out), cwd=proj)
-    assert proc.returncode == 1
-    assert_no_traceback(proc)
-    assert reported_line(proc.stderr, FR_TEMPLATES, r"error: \[placeholders\] ") in entry
-    assert not out.exists()
 
 
 def test_percent_signs_written_as_python_reads_them(proj):
@@ -123,29 +132,13 @@ def test_percent_signs_written_as_python_reads_them(proj):
     "   ",               # whitespace only
 ])
 def test_a_bad_date_pattern_is_a_check_error_and_falls_back_at_build(proj, pattern):
-    msgid = "long date pattern"
-    set_msgstr(proj, FR_TEMPLATES, msgid, pattern)
-    entry = entry_lines(proj, FR_TEMPLATES, msgid)
-
-    proc = publisher_cli("check", "--lang", "fr", cwd=proj)
-    assert proc.returncode == 1
-    assert_no_traceback(proc)
-    assert reported_line(proc.stdout, FR_TEMPLATES,
-                         r"\[date-format\] .* is not a CLDR date pattern") in entry
-
-    proc = publisher_cli("build", "--format", "html", "--lang", "fr", cwd=proj)
-    assert proc.returncode == 0, proc.stderr
-    assert_no_traceback(proc)
-    assert reported_line(proc.stderr, FR_TEMPLATES,
-                         r"warning: \[fr\] .* is not a CLDR date pattern.*; using CLDR's "
-                         r"standard long date$") in entry
+    assert_refused_as_data(
+        proj, "long date pattern", pattern,
+        check=r"\[date-format\] .* is not a CLDR date pattern",
+        warning=(r"warning: \[fr\] .* is not a CLDR date pattern.*; using CLDR's "
+                 r"standard long date$"),
+        strict=r"error: \[date-format\] ")
     assert masthead(proj)[0] == "6 novembre 2024"
-
-    proc = publisher_cli("build", "--strict", "--format", "html", "--lang", "fr",
-                         "--output-dir", str(proj / "strict-out"), cwd=proj)
-    assert proc.returncode == 1
-    assert_no_traceback(proc)
-    assert reported_line(proc.stderr, FR_TEMPLATES, r"error: \[date-format\] ") in entry
 
 
 @pytest.mark.parametrize("first_day, printed", [

@@ -157,13 +157,15 @@ _BRACE_OR_PERCENT_FLAGS = ("python-format", "python-brace-format")
 _NAMED_PLACEHOLDER = re.compile(r"%\(\w+\)[sd]")
 
 
-def from_babel(cat: Catalog, format_flags: bool = True) -> po.Catalog:
+def from_babel(cat: Catalog) -> po.Catalog:
     """A Babel template as a :class:`po.Catalog`, every entry new (msgcat's layout).
 
     Babel flags any message containing ``%`` or ``{…}`` as a Python format string; only
-    template wording with real ``%(name)s`` placeholders is one (``format_flags``),
-    statement text ("1 % of GDP") never is.
+    the template wording (domain ``templates``) is %-formatted, and only its messages with
+    real ``%(name)s`` placeholders get ``python-format``. Statement text ("1 % of GDP")
+    and mission lines never do.
     """
+    format_flags = cat.domain == TEMPLATES_DOMAIN
     buf = io.BytesIO()
     write_po(buf, cat, width=0, omit_header=False, sort_output=False, sort_by_file=False)
     header = po.read(Path("<template>"), buf.getvalue()).header
@@ -186,7 +188,7 @@ def from_babel(cat: Catalog, format_flags: bool = True) -> po.Catalog:
     return result
 
 
-def read_catalog(path: Path, locale: str | None = None, domain: str | None = None) -> po.Catalog:
+def read_catalog(path: Path) -> po.Catalog:
     """Read a .po/.pot as msgfmt does; any problem is a :class:`CatalogError` with its line."""
     return po.read(path)
 
@@ -219,16 +221,15 @@ def write_catalog(cat: po.Catalog | Catalog | None, path: Path,
     return True
 
 
-def merge(template: po.Catalog, po_path: Path, lang: str) -> po.Catalog:
-    """``msgmerge --previous`` of the catalogue at ``po_path`` with ``template``.
+def merge(template: po.Catalog, old: po.Catalog | None, lang: str) -> po.Catalog:
+    """``msgmerge --previous`` of the catalogue ``old`` with ``template``.
 
     A changed message keeps its old translation, marked fuzzy with the previous msgid; a
     removed one stays as an obsolete ``#~`` entry with its flags (a fuzzy guess stays
-    fuzzy) and comes back when its message does; a missing catalogue is created empty.
+    fuzzy) and comes back when its message does; a missing catalogue (None) is created
+    empty.
     """
-    if po_path.exists():
-        return po.merge(read_catalog(po_path), template)
-    return new_catalog(template, lang)
+    return po.merge(old, template) if old is not None else new_catalog(template, lang)
 
 
 def new_catalog(template: po.Catalog, lang: str) -> po.Catalog:
@@ -248,8 +249,7 @@ def new_catalog(template: po.Catalog, lang: str) -> po.Catalog:
     cat.header = header
     stamp = now().strftime("%Y-%m-%d %H:%M%z")
     cat.set_header("PO-Revision-Date", stamp)
-    cat.set_header("Language", folder(lang).split("@")[0] if "@" not in folder(lang)
-                   else folder(lang))
+    cat.set_header("Language", folder(lang))
     cat.set_header("Content-Type", "text/plain; charset=UTF-8")
     try:
         plural = get_plural(str(locale))

@@ -401,15 +401,12 @@ def unexplained_ignores(msg: Message) -> list[str]:
     return [c for c in msg.user_comments if (p := parse_ignore(c)) is not None and not p[1]]
 
 
-def _comment_line(lines: list[str], msg: Message, comment: str) -> int | None:
-    """The line of a translator comment of ``msg`` (above its msgid), else the msgid's."""
-    if msg.lineno:
-        for n in range(min(msg.lineno, len(lines)) - 1, -1, -1):
-            text = lines[n].strip()
-            if not text:
-                break
-            if text.startswith("#") and text[1:].strip() == comment.strip():
-                return n + 1
+def _comment_line(msg: Message, comment: str) -> int | None:
+    """The line of a translator comment of ``msg`` in its file (comments added since it
+    was read have none), else the msgid's."""
+    for text, line in zip(msg.user_comments, msg.comment_lines, strict=False):
+        if text == comment:
+            return line
     return msg.lineno
 
 
@@ -422,17 +419,11 @@ def check_catalog(cat: Catalog, path: Path, folder_lang: str, source_lang: str,
     ctx = Context(source_lang, folder_lang, parse, python_format)
     from .wording import OPTIONAL_CONTEXTS
 
-    lines: list[str] | None = None
     for msg in cat:
         if not msg.id or not isinstance(msg.id, str):
             continue
         for comment in unexplained_ignores(msg):
-            if lines is None:
-                try:
-                    lines = path.read_bytes().decode("utf-8", "replace").splitlines()
-                except OSError:
-                    lines = []
-            problems.append(Problem(where, _comment_line(lines, msg, comment), "ignore", ERROR,
+            problems.append(Problem(where, _comment_line(msg, comment), "ignore", ERROR,
                                     f"check: ignore needs a reason after '—', '-' or '(': "
                                     f"'# {comment.strip()}' switches no check off"))
         if msg.context in OPTIONAL_CONTEXTS:

@@ -20,7 +20,7 @@ from __future__ import annotations
 import codecs
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Iterator
 
@@ -58,6 +58,8 @@ class Message:
     obsolete: bool = False
     lineno: int = 0
     """Line of the msgid keyword in the file it was read from (0: not read from a file)."""
+    comment_lines: list[int] = field(default_factory=list, repr=False)
+    """Lines of :attr:`user_comments` in the file it was read from."""
     raw: bytes | None = field(default=None, repr=False)
     """The entry's bytes as read (comments to last string line), without its line end."""
     lead: bytes = field(default=b"", repr=False)
@@ -114,11 +116,11 @@ class Message:
         self._read_as = self.content()
 
     def copy(self) -> Message:
-        return Message(self.id, list(self.strings), self.context, self.plural,
-                       list(self.flags), list(self.user_comments), list(self.auto_comments),
-                       list(self.locations), self.previous_context, self.previous_id,
-                       self.previous_plural, self.obsolete, self.lineno, self.raw, self.lead,
-                       self._read_as)
+        """A copy whose lists can change without changing this message."""
+        return replace(self, strings=list(self.strings), flags=list(self.flags),
+                       user_comments=list(self.user_comments),
+                       auto_comments=list(self.auto_comments), locations=list(self.locations),
+                       comment_lines=list(self.comment_lines))
 
 
 @dataclass(eq=False)
@@ -133,6 +135,9 @@ class Catalog:
     trailer: bytes = b""
     """Lines after the last entry (blank lines, trailing comments)."""
     final_newline: bool = True
+    _index: dict[tuple[str | None, str], Message] = field(default_factory=dict, repr=False)
+    _indexed: int = field(default=-1, repr=False)
+    """How many entries :attr:`_index` was built from (it is rebuilt when that changes)."""
 
     def __iter__(self) -> Iterator[Message]:
         """The active (not obsolete) messages, header excluded."""
@@ -147,11 +152,10 @@ class Catalog:
 
     def get(self, msgid: str, context: str | None = None) -> Message | None:
         """The active message with this msgid and context."""
-        index = self.__dict__.get("_index")
-        if index is None or self.__dict__.get("_indexed") != len(self.entries):
-            index = {m.key: m for m in self.entries if not m.obsolete}
-            self.__dict__["_index"], self.__dict__["_indexed"] = index, len(self.entries)
-        found = index.get((context, msgid))
+        if self._indexed != len(self.entries):
+            self._index = {m.key: m for m in self.entries if not m.obsolete}
+            self._indexed = len(self.entries)
+        found = self._index.get((context, msgid))
         return found if found is not None and not found.obsolete else None
 
     # -- header ----------------------------------------------------------------
@@ -286,6 +290,7 @@ class _Raw:
     lead_from: int = 0
     obsolete: bool | None = None
     comments: list[bytes] = field(default_factory=list)
+    comment_lines: list[int] = field(default_factory=list)
     auto: list[bytes] = field(default_factory=list)
     refs: list[bytes] = field(default_factory=list)
     flags: list[bytes] = field(default_factory=list)
@@ -389,6 +394,7 @@ def _lex(lines: list[bytes], path: Path) -> list[_Raw]:
             else:
                 body = full[1:]
                 cur.comments.append(body[1:] if body.startswith(b" ") else body)
+                cur.comment_lines.append(lineno)
             cur.last = idx
             continue
         m = _KEYWORD.match(line)
@@ -513,7 +519,7 @@ def _decode(raws: list[_Raw], lines: list[bytes], path: Path) -> Catalog:
             previous_context=text(raw.fields.get("|msgctxt"), first),
             previous_id=text(raw.fields.get("|msgid"), first),
             previous_plural=text(raw.fields.get("|msgid_plural"), first),
-            obsolete=bool(raw.obsolete), lineno=line,
+            obsolete=bool(raw.obsolete), lineno=line, comment_lines=list(raw.comment_lines),
             raw=b"\n".join(lines[raw.first:raw.last + 1]),
             lead=b"".join(ln + b"\n" for ln in lines[raw.lead_from:raw.first]),
         )
@@ -577,8 +583,7 @@ def _tokens(value: str) -> list[tuple[str, int, bool]]:
         if nxt and nxt != " ":
             if ch == " ":
                 before = value[:i].rstrip(" ")[-1:]
-                brk = not (before in "([{" and before != "" or
-                           before in "\"'" and before != "" and nxt in "([{")
+                brk = not before or not (before in "([{" or before in "\"'" and nxt in "([{")
             elif ch in "-/.,:;!?" and nxt.isalpha() and _width(nxt) == 1:
                 brk = True
             elif ch in "/?!" and not nxt.isdigit() and nxt not in ")]}" and _width(nxt) == 1:
@@ -688,10 +693,7 @@ def dumps(cat: Catalog, width: int | None = WIDTH) -> bytes:
     nplurals = cat.nplurals or 2
     entries = ([cat.header] if cat.header is not None else []) + cat.entries
     for i, msg in enumerate(entries):
-        if msg.raw is not None:
-            lead = msg.lead
-        else:
-            lead = b"" if i == 0 else cat.newline
+        lead = msg.lead if msg.raw is not None else b""
         if i and not lead:
             lead = cat.newline  # entries are separated by a blank line
         parts.append(lead)
@@ -724,15 +726,6 @@ def _lcs_length(a: bytes, b: bytes) -> int:
     return len(b) - bin(v).count("1")
 
 
-def similarity(a: str, b: str) -> float:
-    """GNU gettext's fstrcmp: 2 x common subsequence / total length, over UTF-8 bytes."""
-    x, y = a.encode("utf-8"), b.encode("utf-8")
-    total = len(x) + len(y)
-    if total == 0:
-        return 1.0
-    return 2 * _lcs_length(x, y) / total
-
-
 def _upper_bound(a: bytes, b: bytes) -> float:
     total = len(a) + len(b)
     return 2 * min(len(a), len(b)) / total if total else 1.0
@@ -743,7 +736,8 @@ class _Fuzzy:
 
     As GNU gettext does it: candidates are the messages sharing 4-grams (of characters)
     with the msgid, most shared first (for a msgid under 4 characters: the messages of
-    comparable length); the best :func:`similarity` above the threshold wins, with a
+    comparable length); the best fstrcmp weight (2 x longest common subsequence / total
+    length, over UTF-8 bytes) above the threshold wins, with a
     tiny bonus for the same context, the first one on a tie.
     """
 
@@ -798,14 +792,6 @@ class _Fuzzy:
 _SHORT_MAX = int(3 * 4 * (2 / FUZZY_THRESHOLD - 1))
 
 
-def _histogram(data: bytes) -> dict[int, int]:
-    hist: dict[int, int] = {}
-    for ch in data:
-        hist[ch] = hist.get(ch, 0) + 1
-    return hist
-
-
-_FORMAT_FLAG = re.compile(r"^(no-)?[\w-]+-format$|^range:|^(no-)?wrap$")
 
 
 def _merged(old: Message, new: Message, fuzzy_match: bool, nplurals: int) -> Message:
@@ -832,7 +818,7 @@ def _merged(old: Message, new: Message, fuzzy_match: bool, nplurals: int) -> Mes
             result.previous_plural = old.plural
     if not result.fuzzy:
         result.previous_context = result.previous_id = result.previous_plural = None
-    if not result.translated and not any(result.strings):
+    if not any(result.strings):
         result.flags = [f for f in result.flags if f != "fuzzy"]
     result.lineno = old.lineno
     return result
