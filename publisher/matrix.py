@@ -6,17 +6,23 @@
 - Parallel: stale outputs are rendered by a pool of forked worker processes; each
   worker imports its writers and sets WeasyPrint up once, then renders many outputs.
 - Safe: outputs are written atomically by the worker that renders them, one build at a
-  time holds ``.publisher.lock`` in the output folder, and the cache and the manifest
-  are written atomically too.
+  time holds ``.publisher.lock`` in the output folder (never through a symbolic link),
+  and the cache and the manifest are written atomically too. The manifest is taken
+  away before any output is replaced and lists only files whose bytes it has checked,
+  so a killed build leaves no manifest that disagrees with the disk. Workers die with
+  the build that started them, even when it is killed outright.
 """
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
 import os
 import resource
+import stat
+import sys
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -24,6 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import __version__
+from .errors import PublisherError
 from .fsutil import atomic_write
 
 if TYPE_CHECKING:
@@ -32,6 +39,10 @@ if TYPE_CHECKING:
 CACHE = ".publisher-cache.json"
 LOCK = ".publisher.lock"
 MANIFEST = "manifest.json"
+
+
+class LockError(PublisherError):
+    """The build lock cannot be taken safely (it is not a plain file of its own)."""
 
 
 @dataclass(frozen=True)
@@ -131,31 +142,87 @@ def is_fresh(record: Any, digest: str, path: Path) -> bool:
     return st.st_size == record.get("size") and st.st_mtime_ns == record.get("mtime_ns")
 
 
+def _open_lock(path: Path) -> int:
+    """Open (or create) the lock file without following a symbolic link and without
+    truncating or writing anything: only a plain file is accepted."""
+    flags = os.O_RDONLY | os.O_CREAT | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+    try:
+        fd = os.open(path, flags, 0o644)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise LockError("the build lock is a symbolic link; refusing to follow it "
+                            "(remove it)", path) from None
+        raise
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise LockError("the build lock is not a regular file; refusing to use it (remove it)",
+                        path)
+    return fd
+
+
 @contextmanager
 def build_lock(out_root: Path, waiting: Callable[[], None]) -> Iterator[None]:
     """One build at a time per output folder; a second one waits for the first."""
     out_root.mkdir(parents=True, exist_ok=True)
-    with open(out_root / LOCK, "w") as fh:
+    fd = _open_lock(out_root / LOCK)
+    try:
         try:
-            fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
             waiting()
-            fcntl.flock(fh, fcntl.LOCK_EX)
+            fcntl.flock(fd, fcntl.LOCK_EX)
         try:
             yield
         finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)
+
+
+def retract_manifest(out_root: Path) -> None:
+    """Take the manifest away (atomically) before outputs are replaced: a build killed
+    while rendering then leaves no manifest, never one naming files it no longer
+    describes. :func:`write_manifest` puts it back at the end of the build."""
+    try:
+        os.unlink(out_root / MANIFEST)
+    except FileNotFoundError:
+        pass
+
+
+def _file_digest(path: Path) -> tuple[int, str] | None:
+    """Size and SHA-256 of the regular file at ``path`` (None when there is none)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as fh:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return None
+        h = hashlib.sha256()
+        size = 0
+        while chunk := fh.read(1 << 20):
+            h.update(chunk)
+            size += len(chunk)
+    return size, h.hexdigest()
 
 
 def write_manifest(out_root: Path, cache: dict[str, Any]) -> Path:
-    """``manifest.json``: every output on disk, sorted, with its checksum (no timestamps)."""
+    """``manifest.json``: every output on disk, sorted, with its checksum (no timestamps).
+
+    Each listed file's bytes are hashed now (a few milliseconds for a statement's 24
+    outputs): a file whose bytes are not the ones the build recorded (left by a build
+    that was killed, or changed by hand) is not listed, so the manifest never names a
+    checksum the disk disagrees with."""
     outputs = []
     for key, rec in sorted(cache.items()):
-        if not isinstance(rec, dict) or not (out_root / key).is_file():
+        if not isinstance(rec, dict) or "sha256" not in rec:
+            continue
+        on_disk = _file_digest(out_root / key)
+        if on_disk is None or on_disk != (rec["size"], rec["sha256"]):
             continue
         outputs.append({"statement": rec["statement"], "language": rec["lang"],
-                        "format": rec["format"], "path": key, "size": rec["size"],
-                        "sha256": rec["sha256"], "completeness": rec["completeness"]})
+                        "format": rec["format"], "path": key, "size": on_disk[0],
+                        "sha256": on_disk[1], "completeness": rec["completeness"]})
     data = {"generator": f"publisher {__version__}", "outputs": outputs}
     path = out_root / MANIFEST
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -186,6 +253,47 @@ class Result:
     peak_rss_mb: float = 0.0
 
 
+PR_SET_PDEATHSIG = 1
+"""prctl(2) option: the signal this process gets when the thread that made it exits."""
+
+
+def die_with_parent(parent: int) -> None:
+    """Pool worker start: end this worker when the build that started it (``parent``)
+    dies, even by SIGKILL, instead of living on as an orphan.
+
+    Linux delivers SIGKILL when the parent goes (``PR_SET_PDEATHSIG``); elsewhere a
+    thread watches for the worker being handed to another parent. Either way, a parent
+    that died before this ran is seen at once: the worker is no longer its child."""
+    import signal
+
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(PR_SET_PDEATHSIG, ctypes.c_ulong(signal.SIGKILL)) == 0
+        except (OSError, AttributeError):
+            armed = False
+    else:
+        armed = False
+    if os.getppid() != parent:  # the build died before (or while) we armed
+        os._exit(1)
+    if not armed:
+        import threading
+
+        def watch() -> None:
+            while os.getppid() == parent:
+                time.sleep(0.5)
+            os._exit(1)
+
+        threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
+def _start_worker(parent: int, formats: tuple[str, ...]) -> None:
+    die_with_parent(parent)
+    _warm_up(formats)
+
+
 def _warm_up(formats: tuple[str, ...]) -> None:
     """Worker start: import the writers and set WeasyPrint up once for all its jobs."""
     from .writers import get_writer
@@ -202,7 +310,6 @@ def _warm_up(formats: tuple[str, ...]) -> None:
 
 def render(job: Job) -> Result:
     """Render one output and write it atomically (runs in a worker or in-process)."""
-    from .errors import PublisherError
     from .writers import get_writer
 
     start = time.perf_counter()
@@ -235,7 +342,8 @@ def prepare_fonts(workers: int, note: Callable[[str], None]) -> None:
     from concurrent.futures import ProcessPoolExecutor
 
     ctx = multiprocessing.get_context("fork")
-    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx) as pool:
+    with ProcessPoolExecutor(max_workers=min(workers, len(todo)), mp_context=ctx,
+                             initializer=die_with_parent, initargs=(os.getpid(),)) as pool:
         list(pool.map(make_instance, *zip(*todo, strict=True)))
 
 
@@ -250,7 +358,9 @@ def _ready() -> None:
 
 
 class Renderer:
-    """Renders jobs in-process (one worker) or in a pool of forked workers.
+    """Renders jobs in-process (one worker) or in a pool of forked workers (``fork``:
+    no fork server or resource tracker process is started; each worker dies with the
+    build, see :func:`die_with_parent`).
 
     The pool is started as soon as the build knows it has work, so the workers import
     WeasyPrint and python-docx while the main process is still translating.
@@ -266,7 +376,8 @@ class Renderer:
 
             ctx = multiprocessing.get_context("fork")
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                            initializer=_warm_up, initargs=(formats,))
+                                            initializer=_start_worker,
+                                            initargs=(os.getpid(), formats))
             for _ in range(workers):
                 self.pool.submit(_ready)
 

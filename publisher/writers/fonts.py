@@ -10,7 +10,9 @@ machine and keep it in the user's cache folder, keyed by the source file's check
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
+import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -26,6 +28,8 @@ extracted from the PDF is the text that was typeset; fonts that build letters fr
 dotless skeleton plus dots cannot be mapped back to their characters."""
 
 WEIGHTS = (400, 700)
+
+log = logging.getLogger("publisher")
 
 
 @dataclass(frozen=True)
@@ -67,33 +71,124 @@ def label_font() -> Path:
     return next(Path(f.path) for f in _family("Noto Sans").files if f.style == "normal")
 
 
+CACHE_SUBFOLDERS = ("fonts", "hyphenation")
+
+
+def _private(st: os.stat_result) -> bool:
+    """Whether a file's status says this user owns it and nobody else may write it."""
+    return st.st_uid == os.getuid() and not st.st_mode & 0o022
+
+
+def _distrust(folder: Path) -> str | None:
+    """Why derived files must not be read from ``folder`` (None: they may). It must be a
+    real folder (not a symbolic link) of this user that nobody else can write, reached
+    through folders nobody else can rename or replace: each one this user's or root's,
+    and not writable by others unless sticky, like ``/tmp``."""
+    try:
+        st = os.lstat(folder)
+    except OSError as exc:
+        return exc.strerror or str(exc)
+    if stat.S_ISLNK(st.st_mode):
+        return "it is a symbolic link"
+    if not stat.S_ISDIR(st.st_mode):
+        return "it is not a folder"
+    if st.st_uid != os.getuid():
+        return "another user owns it"
+    if st.st_mode & 0o022:
+        return "other users may write to it"
+    ancestors = {*Path(os.path.abspath(folder)).parents, *Path(os.path.realpath(folder)).parents}
+    for parent in sorted(ancestors):
+        try:
+            pst = os.stat(parent)
+        except OSError as exc:
+            return f"{parent}: {exc.strerror or exc}"
+        if pst.st_uid not in (0, os.getuid()):
+            return f"another user owns {parent}"
+        if pst.st_mode & 0o022 and not pst.st_mode & stat.S_ISVTX:
+            return f"other users may write to {parent}"
+    return None
+
+
+def trusted_folder(folder: Path) -> bool:
+    """Whether derived files may be read from ``folder`` (see :func:`_distrust`)."""
+    return _distrust(folder) is None
+
+
+def trusted_file(path: Path) -> bool:
+    """A cached file that may be read: a regular file (not a symbolic link) of this user
+    that nobody else can write."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and _private(st)
+
+
+def _usable(folder: Path) -> bool:
+    """Make ``folder`` and its subfolders (private to this user when new) and tell whether
+    derived files may be read from them and written to them."""
+    try:
+        folder.parent.mkdir(parents=True, exist_ok=True)
+        for path in (folder, *(folder / name for name in CACHE_SUBFOLDERS)):
+            try:
+                path.mkdir(mode=0o700)
+            except FileExistsError:
+                pass
+            reason = _distrust(path)
+            if reason is not None:
+                if path.exists():
+                    log.warning("%s: warning: not used as the cache: %s (a temporary folder is "
+                                "used instead; fix this or set PUBLISHER_CACHE_DIR)", path, reason)
+                return False
+        return os.access(folder, os.W_OK)
+    except OSError:
+        return False
+
+
+def _private_temporary_folder() -> Path:
+    """A new folder only this user can open, removed when this process exits."""
+    import atexit
+    import shutil
+    import tempfile
+
+    folder = Path(tempfile.mkdtemp(prefix="publisher-cache-"))  # mode 0700, unpredictable
+    owner = os.getpid()
+
+    def remove() -> None:
+        if os.getpid() == owner:  # not in forked workers
+            shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(remove)
+    for name in CACHE_SUBFOLDERS:
+        (folder / name).mkdir(mode=0o700)
+    return folder
+
+
 @lru_cache(maxsize=1)
 def cache_dir() -> Path:
     """Where per-machine derived files go: ``PUBLISHER_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/publisher``, else ``~/.cache/publisher``; a folder in the system's
-    temporary directory when none of those can be written (a read-only home in CI)."""
-    import tempfile
+    ``$XDG_CACHE_HOME/publisher``, else ``~/.cache/publisher``.
 
+    Files are only read from a folder this user owns and nobody else can write (see
+    :func:`trusted_folder`); when the folder is not such a one, or cannot be written (a
+    read-only home in CI), a new private folder in the system's temporary directory
+    serves this process only, so nothing another user put there is ever read."""
     base = os.environ.get("PUBLISHER_CACHE_DIR")
+    candidate: Path | None = None
     if base:
-        candidates = [Path(base)]
+        candidate = Path(base)
     else:
-        candidates = []
         try:
             xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-            candidates.append(Path(xdg) / "publisher")
+            candidate = Path(xdg) / "publisher"
         except RuntimeError:  # no home directory
             pass
-    uid = os.getuid() if hasattr(os, "getuid") else 0
-    candidates.append(Path(tempfile.gettempdir()) / f"publisher-cache-{uid}")
-    for folder in candidates:
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            if os.access(folder, os.W_OK):
-                return folder
-        except OSError:
-            continue
-    raise TemplateError("no writable folder for the font cache (set PUBLISHER_CACHE_DIR)")
+    if candidate is not None and _usable(candidate):
+        return candidate
+    try:
+        return _private_temporary_folder()
+    except OSError:
+        raise TemplateError("no writable folder for the font cache (set PUBLISHER_CACHE_DIR)") from None
 
 
 def _instance_path(face: FontFace, weight: int) -> Path:
@@ -131,7 +226,7 @@ def missing_instances() -> list[tuple[str, int, str]]:
         if face.variable:
             for weight in face.weights:
                 target = _instance_path(face, weight)
-                if not target.is_file():
+                if not trusted_file(target):
                     todo.append((str(face.path), weight, str(target)))
     return todo
 
@@ -143,7 +238,7 @@ def static_faces() -> tuple[tuple[str, str, int, Path], ...]:
     for face in font_faces():
         for weight in face.weights:
             path = _instance_path(face, weight) if face.variable else face.path
-            if face.variable and not path.is_file():
+            if face.variable and not trusted_file(path):
                 make_instance(str(face.path), weight, str(path))
             out.append((face.family, face.style, weight, path))
     return tuple(out)
@@ -171,18 +266,21 @@ def covered_codepoints() -> frozenset[int]:
                                  for f in font_faces()).encode()).hexdigest()[:16]
     cached = cache_dir() / "fonts" / f"coverage-{key}.json"
     try:
-        return frozenset(json.loads(cached.read_text(encoding="ascii")))
+        if trusted_file(cached):
+            points = json.loads(cached.read_text(encoding="ascii"))
+            if isinstance(points, list) and all(isinstance(p, int) for p in points):
+                return frozenset(points)
     except (OSError, ValueError):
         pass
     from fontTools.ttLib import TTFont
 
-    points: set[int] = set()
+    found: set[int] = set()
     for face in font_faces():
         font = TTFont(str(face.path), lazy=True)
-        points.update(font.getBestCmap() or {})
+        found.update(font.getBestCmap() or {})
         font.close()
-    atomic_write(cached, json.dumps(sorted(points)))
-    return frozenset(points)
+    atomic_write(cached, json.dumps(sorted(found)))
+    return frozenset(found)
 
 
 def missing_glyphs(text: str) -> list[str]:
