@@ -13,8 +13,15 @@ import zlib
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from publisher.pipeline import BuildOptions, Project, build, read_statements
+
+# Property-based tests: few examples on a developer's machine (``make test``), many in CI
+# (``CI`` set). No deadline: the first example of a test pays for imports and caches.
+settings.register_profile("dev", max_examples=60, deadline=None)
+settings.register_profile("ci", max_examples=400, deadline=None, print_blob=True)
+settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "seeds" / "fsc-pc-92-dprk.md"

@@ -214,7 +214,7 @@ class Catalog:
     @property
     def nplurals(self) -> int | None:
         forms = self.header_value("Plural-Forms") or ""
-        m = re.search(r"nplurals\s*=\s*(\d+)", forms)
+        m = re.search(r"nplurals\s*=\s*([0-9]{1,9})(?![0-9])", forms)
         return int(m.group(1)) if m else None
 
 
@@ -222,9 +222,16 @@ class Catalog:
 
 _KEYWORD = re.compile(rb"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)(?=[\s\"]|$)")
 _STRING = re.compile(rb'"((?:[^"\\\n]|\\.)*)"')
+_MAX_INDEX_DIGITS = 3
+"""msgstr[N] indexes are below :data:`MAX_PLURALS`; longer numbers are refused unread."""
 _ESCAPES = {ord("n"): b"\n", ord("t"): b"\t", ord("r"): b"\r", ord("a"): b"\a",
             ord("b"): b"\b", ord("f"): b"\f", ord("v"): b"\v", ord("\\"): b"\\",
             ord('"'): b'"', ord("'"): b"'", ord("?"): b"?"}
+
+
+def _shown(text: str) -> str:
+    """Text from the file quoted in a one-line message: control characters escaped."""
+    return "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in text)
 
 
 def _unescape(body: bytes, path: Path | None, lineno: int) -> bytes:
@@ -257,7 +264,7 @@ def _unescape(body: bytes, path: Path | None, lineno: int) -> bytes:
             out.append(int(body[i + 2:j], 16) & 0xFF)
             i = j
         else:
-            raise CatalogError(f"invalid escape sequence '\\{chr(nxt)}' in a string",
+            raise CatalogError(f"invalid escape sequence '\\{_shown(chr(nxt))}' in a string",
                                path, lineno)
     return bytes(out)
 
@@ -400,6 +407,10 @@ def _lex(lines: list[bytes], path: Path) -> list[_Raw]:
         m = _KEYWORD.match(line)
         if m:
             keyword = m.group(1).decode()
+            if m.group(2) is not None and len(m.group(2)) > _MAX_INDEX_DIGITS:
+                raise CatalogError(f"cannot parse catalogue: plural index "
+                                   f"{m.group(2)[:12].decode()}… is out of range "
+                                   f"(at most {MAX_PLURALS} forms)", path, lineno)
             strings = _strings(line[m.end():], path, lineno)
             if not strings:
                 raise CatalogError(f"cannot parse catalogue: '{keyword}' without a string",
@@ -429,7 +440,8 @@ def _lex(lines: list[bytes], path: Path) -> list[_Raw]:
             cur.fields[last_key] += _strings(line, path, lineno)
             cur.last = idx
             continue
-        word = line.split()[0][:30].decode("ascii", "replace")
+        words = line.split()  # empty for a line of other whitespace (a lone CR)
+        word = _shown((words[0] if words else line)[:30].decode("ascii", "replace"))
         raise CatalogError(f"cannot parse catalogue: unknown keyword '{word}'", path, lineno)
     if cur is not None and cur.order:
         flush()
@@ -459,9 +471,13 @@ def _charset(raw: _Raw | None, path: Path) -> tuple[str, str]:
     try:
         codec = codecs.lookup(name).name
     except LookupError:
-        raise CatalogError(f"unknown charset '{name}' in the header", path, line) from None
-    if codec.startswith(("utf-16", "utf-32")) or "\n".encode(codec) != b"\n":
-        raise CatalogError(f"charset '{name}' is not ASCII-compatible; gettext catalogues "
+        raise CatalogError(f"unknown charset '{_shown(name)}' in the header", path, line) from None
+    try:  # a codec that is not a text encoding (base64, rot13, undefined) cannot say
+        newline = "\n".encode(codec)
+    except (LookupError, UnicodeError, ValueError, TypeError):
+        newline = b""
+    if codec.startswith(("utf-16", "utf-32")) or newline != b"\n":
+        raise CatalogError(f"charset '{_shown(name)}' is not ASCII-compatible; gettext catalogues "
                            "must be saved in UTF-8 (or another ASCII-compatible charset)",
                            path, line)
     return name, codec
@@ -479,8 +495,11 @@ def _decode(raws: list[_Raw], lines: list[bytes], path: Path) -> Catalog:
         try:
             return b"".join(parts).decode(codec)
         except UnicodeDecodeError as exc:
-            raise CatalogError(f"not valid {name}: byte 0x{exc.object[exc.start]:02x} "
+            raise CatalogError(f"not valid {_shown(name)}: byte 0x{exc.object[exc.start]:02x} "
                                f"(is the header's charset right?)", path, lineno) from None
+        except (UnicodeError, ValueError) as exc:  # codecs such as idna fail their own way
+            raise CatalogError(f"not valid {_shown(name)}: {_shown(str(exc))[:80]} (is the "
+                               f"header's charset right?)", path, lineno) from None
 
     for raw in raws:
         first = raw.first + 1
@@ -543,8 +562,8 @@ def _validate(cat: Catalog, path: Path) -> None:
         m = re.search(r"nplurals\s*=\s*([^;\s]*)", forms)
         if m and m.group(1) != "INTEGER":
             value = m.group(1)
-            if not value.isdigit() or not 1 <= int(value) <= MAX_PLURALS:
-                raise CatalogError(f"invalid nplurals value '{value}' in Plural-Forms "
+            if not re.fullmatch(r"[0-9]{1,9}", value) or not 1 <= int(value) <= MAX_PLURALS:
+                raise CatalogError(f"invalid nplurals value '{_shown(value[:20])}' in Plural-Forms "
                                    f"(1 to {MAX_PLURALS})", path, cat.header.lineno)
             n = int(value)
             for msg in cat.entries:

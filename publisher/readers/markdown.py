@@ -24,7 +24,14 @@ from ..model import (
     Quote, RichText, Rule, Statement, Strong, Sub, Sup, Text,
 )
 
-_MD = MarkdownIt("commonmark")
+MAX_INLINE_DEPTH = 20
+"""Inline containers (bold, italic, links, ``<sup>``/``<sub>``) nest at most this deep."""
+MAX_BLOCK_DEPTH = 20
+"""Lists and block quotes nest at most this deep."""
+
+# markdown-it stops reading (and silently drops the rest) past ``maxNesting`` levels; a
+# list takes two of its levels. Set high enough that the limits above are always met first.
+_MD = MarkdownIt("commonmark", {"maxNesting": 2 * MAX_BLOCK_DEPTH + 10})
 
 REQUIRED = ("mission", "date", "title", "original")
 TRANSLATABLE = ("title", "meeting", "agenda")
@@ -33,6 +40,35 @@ KNOWN = REQUIRED + ("symbol", "meeting", "agenda", "languages", "check_against_d
 
 _ALLOWED_TAGS = {"sup": Sup, "sub": Sub}
 _TAG_RE = re.compile(r"^<(/?)([a-zA-Z][a-zA-Z0-9]*)\s*>$")
+_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+"""Characters no document format can hold (XML 1.0 refuses them): C0 controls, lone
+surrogates, U+FFFE and U+FFFF."""
+_YAML_DEPTH = 10
+"""Front matter is a mapping of values and lists; deeper nesting is refused unread."""
+
+
+def shown(value: str, width: int = 60) -> str:
+    """A value quoted inside a one-line message: control characters escaped, shortened."""
+    text = "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def check_characters(text: str, path: str | None, line: int | None,
+                     error: type[PublisherError] = StatementError, count_lines: bool = False,
+                     ) -> None:
+    """Refuse characters that cannot be printed in any output (a NUL, a form feed…).
+
+    With ``count_lines`` the error names the line of the character itself, ``line``
+    being the line ``text`` starts at.
+    """
+    m = _NOT_PRINTABLE.search(text)
+    if m is None:
+        return
+    at = line
+    if count_lines and line is not None:
+        at = line + text.count("\n", 0, m.start())
+    raise error(f"character U+{ord(m.group()):04X} is not allowed (no document can hold it: "
+                "control characters, lone surrogates, U+FFFE and U+FFFF)", path, at)
 
 
 def language_tag(code: str) -> str | None:
@@ -68,6 +104,7 @@ def parse_inline(source: str, path: str | None = None, line: int | None = None) 
     Raises :class:`StatementError` for raw HTML other than ``<sup>``/``<sub>`` or for
     unbalanced tags.
     """
+    check_characters(source, path, line)
     folded = fold_source(source)
     tokens = _MD.parseInline(folded)
     children = (tokens[0].children or []) if tokens else []
@@ -86,6 +123,12 @@ def _convert_inline(tokens: list[Token], path: str | None, line: int | None) -> 
         else:
             kids.append(node)
 
+    def push(frame: tuple[Any, list[Inline], str, dict[str, str]]) -> None:
+        if len(stack) > MAX_INLINE_DEPTH:
+            raise StatementError(f"inline markup is nested more than {MAX_INLINE_DEPTH} levels "
+                                 "deep", path, line)
+        stack.append(frame)
+
     def close(kind: str) -> None:
         ctor, kids, want, extra = stack[-1]
         if want != kind or ctor is None:
@@ -96,6 +139,8 @@ def _convert_inline(tokens: list[Token], path: str | None, line: int | None) -> 
 
     for tok in tokens:
         t = tok.type
+        # A character reference such as &#12; decodes to a character the source does not hold.
+        check_characters(tok.content, path, line)
         if t == "text":
             if tok.content:  # markdown-it leaves empty text tokens around delimiters
                 add(Text(tok.content))
@@ -106,14 +151,15 @@ def _convert_inline(tokens: list[Token], path: str | None, line: int | None) -> 
         elif t == "code_inline":
             add(Code(tok.content))
         elif t == "strong_open":
-            stack.append((Strong, [], "strong", {}))
+            push((Strong, [], "strong", {}))
         elif t == "em_open":
-            stack.append((Emph, [], "em", {}))
+            push((Emph, [], "em", {}))
         elif t == "link_open":
             extra = {"href": str(tok.attrs.get("href", ""))}
             if tok.attrs.get("title"):
                 extra["title"] = str(tok.attrs["title"])
-            stack.append((Link, [], "link", extra))
+                check_characters(extra["title"], path, line)
+            push((Link, [], "link", extra))
         elif t in ("strong_close", "em_close", "link_close"):
             close(t[:-6])
         elif t == "html_inline":
@@ -125,7 +171,7 @@ def _convert_inline(tokens: list[Token], path: str | None, line: int | None) -> 
             if m.group(1):
                 close(tag)
             else:
-                stack.append((_ALLOWED_TAGS[tag], [], tag, {}))
+                push((_ALLOWED_TAGS[tag], [], tag, {}))
         elif t == "image":
             raise StatementError("images are not supported in a statement's text", path, line)
         else:
@@ -144,9 +190,16 @@ def _parse_blocks(body: str, path: str, first_line: int) -> tuple[Block, ...]:
     def line_of(tok: Token) -> int:
         return first_line + (tok.map[0] if tok.map else 0)
 
-    def parse_until(closing: str | None) -> tuple[Block, ...]:
+    def parse_until(closing: str | None, depth: int = 0) -> tuple[Block, ...]:
         nonlocal pos
         blocks: list[Block] = []
+
+        def deeper(ln: int) -> int:
+            if depth >= MAX_BLOCK_DEPTH:
+                raise StatementError(f"lists and quotes are nested more than {MAX_BLOCK_DEPTH} "
+                                     "levels deep", path, ln)
+            return depth + 1
+
         while pos < len(tokens):
             tok = tokens[pos]
             if closing is not None and tok.type == closing:
@@ -165,18 +218,20 @@ def _parse_blocks(body: str, path: str, first_line: int) -> tuple[Block, ...]:
                 ordered = tok.type == "ordered_list_open"
                 start = int(tok.attrs.get("start", 1) or 1) if ordered else 1
                 close_type = tok.type.replace("_open", "_close")
+                inner = deeper(ln)
                 pos += 1
                 items: list[tuple[Block, ...]] = []
                 while tokens[pos].type == "list_item_open":
                     pos += 1
-                    items.append(parse_until("list_item_close"))
+                    items.append(parse_until("list_item_close", inner))
                 if tokens[pos].type != close_type:
                     raise StatementError("malformed list", path, ln)
                 pos += 1
                 blocks.append(ListBlock(ordered, tuple(items), ln, start))
             elif tok.type == "blockquote_open":
+                inner = deeper(ln)
                 pos += 1
-                blocks.append(Quote(parse_until("blockquote_close"), ln))
+                blocks.append(Quote(parse_until("blockquote_close", inner), ln))
             elif tok.type == "hr":
                 blocks.append(Rule(ln))
                 pos += 1
@@ -209,28 +264,65 @@ def _split_front_matter(text: str, path: str) -> tuple[str, str, int]:
     raise StatementError("front matter is not closed by a '---' line", path, 1)
 
 
+_NULL_TAG = "tag:yaml.org,2002:null"
+
+
 def read_front_matter(fm_text: str, path: str, known: tuple[str, ...] = KNOWN,
                       offset: int = 2, what: str = "front-matter",
                       error: type[PublisherError] = StatementError,
+                      lists: tuple[str, ...] = ("languages",),
                       ) -> tuple[dict[str, Any], dict[str, int]]:
-    """Compose a YAML mapping; return raw values (strings / lists of strings) and key lines.
+    """Compose a YAML mapping; return raw values and the line of each key.
+
+    A value is text (``str``, never coerced: ``no`` stays ``"no"``); the keys in ``lists``
+    may also hold a list of texts. An empty value or YAML's null (``~``, ``null``) is the
+    empty string. Anything else (a list where one value is expected, a mapping, a list of
+    lists, a character no document can print) is an ``error`` at its line.
 
     ``offset`` converts PyYAML's 0-based line marks into the file's 1-based lines
     (2 for front matter, which starts after the opening ``---``).
     """
-    def scalar(node: yaml.Node, key: str) -> str:
+    def scalar(node: yaml.Node, key: str, item: bool = False) -> str:
+        ln = node.start_mark.line + offset
         if not isinstance(node, yaml.ScalarNode):
-            raise error(f"'{key}' must be a single value", path, node.start_mark.line + offset)
-        return str(node.value)
+            kind = "a mapping" if isinstance(node, yaml.MappingNode) else "a list"
+            if item:
+                raise error(f"'{key}' must be a list of single values, not a list of {kind[2:]}s",
+                            path, ln)
+            if key in lists:
+                raise error(f"'{key}' must be a value or a list of values, not {kind}", path, ln)
+            raise error(f"'{key}' must be a single value, not {kind}", path, ln)
+        value = "" if node.tag == _NULL_TAG else str(node.value)
+        check_characters(value, path, ln, error)
+        return value
 
     try:
+        depth = 0
+        for event in yaml.parse(fm_text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > _YAML_DEPTH:
+                    mark = event.start_mark
+                    raise error(f"{what} is nested more than {_YAML_DEPTH} levels deep", path,
+                                mark.line + offset if mark else None)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
         root = yaml.compose(fm_text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         ln = mark.line + offset if mark else 1
-        raise error(f"{what} is not valid YAML: {exc.problem}", path, ln) from None
+        problem = shown(exc.problem or exc.context or "syntax error", 120)
+        raise error(f"{what} is not valid YAML: {problem}", path, ln) from None
+    except yaml.reader.ReaderError as exc:
+        ln = offset
+        if isinstance(exc.character, int) and exc.encoding == "unicode":  # a text's character
+            ln += fm_text.count("\n", 0, max(exc.position, 0))
+            problem = f"character U+{exc.character:04X} is not allowed"
+        else:
+            problem = shown(str(exc.reason), 120)
+        raise error(f"{what} is not valid YAML: {problem}", path, ln) from None
     except yaml.YAMLError as exc:
-        raise error(f"{what} is not valid YAML: {exc}", path, 1) from None
+        raise error(f"{what} is not valid YAML: {shown(str(exc), 120)}", path, 1) from None
     if root is None:
         raise error(f"{what} is empty", path, offset)
     if not isinstance(root, yaml.MappingNode):
@@ -238,40 +330,64 @@ def read_front_matter(fm_text: str, path: str, known: tuple[str, ...] = KNOWN,
     values: dict[str, Any] = {}
     lines: dict[str, int] = {}
     for knode, vnode in root.value:
-        key = str(knode.value)
         ln = knode.start_mark.line + offset
+        if not isinstance(knode, yaml.ScalarNode):
+            raise error(f"{what} keys must be words such as 'title', not a list or mapping",
+                        path, ln)
+        key = str(knode.value)
         if key in values:
-            raise error(f"duplicate {what} key '{key}'", path, ln)
+            raise error(f"duplicate {what} key '{shown(key)}'", path, ln)
         if key not in known:
-            raise error(f"unknown {what} key '{key}' (known: {', '.join(sorted(known))})", path, ln)
+            raise error(f"unknown {what} key '{shown(key)}' (known: {', '.join(sorted(known))})",
+                        path, ln)
         lines[key] = ln
         if isinstance(vnode, yaml.SequenceNode):
-            values[key] = [scalar(n, key) for n in vnode.value]
+            if key not in lists:
+                raise error(f"'{key}' must be a single value, not a list", path, ln)
+            values[key] = [scalar(n, key, item=True) for n in vnode.value]
         else:
             values[key] = scalar(vnode, key)
     return values, lines
+
+
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_BOOLEAN = {"true": True, "yes": True, "false": False, "no": False}
 
 
 def build_meta(values: dict[str, Any], lines: dict[str, int], path: str) -> Meta:
     def err(key: str, message: str) -> StatementError:
         return StatementError(message, path, lines.get(key, 1))
 
+    # read_front_matter gives text for every key but 'languages'; say so again here, so
+    # values from anywhere else cannot reach the code below as another type.
+    for key, value in values.items():
+        if key == "languages":
+            ok = isinstance(value, str) or (isinstance(value, list)
+                                            and all(isinstance(v, str) for v in value))
+        else:
+            ok = isinstance(value, str)
+        if not ok:
+            what = "a list" if isinstance(value, list) else type(value).__name__
+            raise err(key, f"'{key}' must be a single value, not {what}" if key != "languages"
+                      else "'languages' must be a language code or a list of codes")
     for key in REQUIRED:
-        if key not in values or values[key] in ("", None):
+        if key not in values:
             raise StatementError(f"missing required front-matter key '{key}'", path, 1)
-    for key in ("mission", "date", "title", "original", "symbol", "meeting", "agenda"):
-        if isinstance(values.get(key), list):
-            raise err(key, f"'{key}' must be a single value, not a list")
+        if not values[key].strip():
+            raise err(key, f"front-matter key '{key}' has no value")
+    if not _DATE.fullmatch(values["date"].strip()):
+        raise err("date", f"'{shown(values['date'])}' is not a valid date (write it as YYYY-MM-DD)")
     try:
-        date = datetime.date.fromisoformat(values["date"])
+        date = datetime.date.fromisoformat(values["date"].strip())
     except ValueError:
-        raise err("date", f"'{values['date']}' is not a valid date (write it as YYYY-MM-DD)") from None
+        raise err("date", f"'{shown(values['date'])}' is not a valid date (write it as "
+                  "YYYY-MM-DD)") from None
 
     def lang(code: str, key: str) -> str:
         tag = language_tag(code)
         if tag is None:
-            raise err(key, f"unknown language code '{code}' (use a CLDR code such as en, uk, "
-                      "fr, pt-BR, sr-Latn)")
+            raise err(key, f"unknown language code '{shown(code)}' (use a CLDR code such as en, "
+                      "uk, fr, pt-BR, sr-Latn)")
         return tag
 
     original = lang(values["original"], "original")
@@ -283,8 +399,9 @@ def build_meta(values: dict[str, Any], lines: dict[str, int], path: str) -> Meta
     for code in langs_raw:
         tag = lang(code, "languages")
         if tag in written:
-            same = (f"'{code}' is listed twice" if written[tag] == code else
-                    f"'{written[tag]}' and '{code}' are one language ({tag}), listed twice")
+            same = (f"'{shown(code)}' is listed twice" if written[tag] == code else
+                    f"'{shown(written[tag])}' and '{shown(code)}' are one language ({tag}), "
+                    "listed twice")
             raise err("languages", f"{same} in 'languages'")
         written[tag] = code
         languages.append(tag)
@@ -293,23 +410,28 @@ def build_meta(values: dict[str, Any], lines: dict[str, int], path: str) -> Meta
     languages.insert(0, original)
 
     def rich(key: str) -> RichText | None:
-        if key not in values:
+        if not values.get(key, "").strip():  # absent, empty or null: no such line
             return None
         return parse_inline(values[key], path, lines[key])
 
-    cad = values.get("check_against_delivery", "false").lower()
-    if cad not in ("true", "false", "yes", "no"):
+    symbol = values.get("symbol", "").strip() or None
+    if symbol is not None and "\n" in symbol:
+        raise err("symbol", "'symbol' must be one line")
+    cad_text = values.get("check_against_delivery", "false").strip().lower()
+    if cad_text not in _BOOLEAN:
         raise err("check_against_delivery", "'check_against_delivery' must be true or false")
     mission = values["mission"]
     if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", mission):
-        raise err("mission", f"mission '{mission}' must be a profile id such as ua-osce-vienna")
+        raise err("mission", f"mission '{shown(mission)}' must be a profile id such as "
+                  "ua-osce-vienna")
     title = rich("title")
-    assert title is not None
+    if title is None or not title.plain.strip():
+        raise err("title", "the title has no text")
     return Meta(
         mission=mission, date=date, title=title, original=original,
         languages=tuple(languages), meeting=rich("meeting"), agenda=rich("agenda"),
-        symbol=values.get("symbol") or None,
-        check_against_delivery=cad in ("true", "yes"),
+        symbol=symbol,
+        check_against_delivery=_BOOLEAN[cad_text],
         lines=tuple(sorted(lines.items(), key=lambda kv: kv[1])),
     )
 
@@ -329,6 +451,7 @@ def read_statement(path: str | os.PathLike[str]) -> Statement:
         ln = raw[: exc.start].count(b"\n") + 1
         raise StatementError("statement is not valid UTF-8", path, ln) from None
     text = text.removeprefix("\ufeff").replace("\r\n", "\n")
+    check_characters(text, path, 1, count_lines=True)
     fm, body, body_line = _split_front_matter(text, path)
     values, lines = read_front_matter(fm, path)
     meta = build_meta(values, lines, path)

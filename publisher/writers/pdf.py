@@ -73,17 +73,20 @@ def _font_timestamps(timestamp: datetime.datetime) -> Iterator[None]:
 
 
 def _emblem_src(edition: Edition) -> str | None:
+    """The emblem inlined as the HTML page has it (the checked bytes, a ``data:`` URL), so
+    WeasyPrint is given no folder outside the templates and the font packages."""
+    from .html import data_uri
+
     if not edition.mission.emblem:
         return None
-    return Path(edition.mission.emblem).resolve().as_uri()
+    return data_uri(Path(edition.mission.emblem))
 
 
 def write_pdf(edition: Edition, template_dir: Path) -> bytes:
     preload_hyphenation(edition.lang)
     html = render_html(edition, template_dir, media="print",
                        extra={"fonts_css": Markup(font_face_css()), "emblem_src": _emblem_src(edition)})
-    extra = (Path(edition.mission.emblem).parent,) if edition.mission.emblem else ()
-    return html_to_pdf(html, template_dir, edition.timestamp, extra, edition.pdf_variant)
+    return html_to_pdf(html, template_dir, edition.timestamp, (), edition.pdf_variant)
 
 
 def html_to_pdf(html: str, template_dir: Path, timestamp: datetime.datetime,
