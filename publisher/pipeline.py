@@ -12,6 +12,7 @@ import datetime
 import hashlib
 import logging
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -26,7 +27,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:  # the model is imported where it is used: a no-op build never needs it
     from .i18n.checks import Problem
     from .i18n.po import Catalog
-    from .model import Edition, Mission, Statement
+    from .model import Edition, Mission, RichText, Statement
 
 log = logging.getLogger("publisher")
 
@@ -94,15 +95,25 @@ def read_statements(project: Project, paths: Iterable[str | os.PathLike[str]] = 
     return statements
 
 
-def _check_slug(slug: str, path: str) -> None:
-    """A statement's name is its gettext domain: it may not be one of the reserved ones."""
-    from .i18n import MISSION_PREFIX, TEMPLATES_DOMAIN
+SLUG = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?")
+"""A statement's name (its file name without ``.md``): lower-case ASCII letters, digits
+and hyphens, starting and ending with a letter or digit, at most 80 characters. The name
+becomes a folder, file names, a gettext domain and links on the published index, so
+nothing else is accepted."""
 
+
+def _check_slug(slug: str, path: str) -> None:
+    """A statement's name is its output folder, file names and gettext domain: it must
+    match :data:`SLUG` (so it never starts with the mission domains' ``mission.``) and may
+    not be the template wording's domain."""
+    from .i18n import TEMPLATES_DOMAIN
+
+    if not SLUG.fullmatch(slug):
+        raise StatementError(f"the statement's file name {slug!r} is not a valid name: use "
+                             "lower-case letters, digits and hyphens (such as "
+                             "fsc-pc-92-dprk.md), at most 80 characters", path)
     if slug == TEMPLATES_DOMAIN:
         raise StatementError(f"'{TEMPLATES_DOMAIN}' is reserved for the template wording", path)
-    if slug.startswith(MISSION_PREFIX):
-        raise StatementError(f"a statement's name cannot start with '{MISSION_PREFIX}': it is "
-                             "reserved for the mission profiles' catalogues", path)
 
 
 def _wanted(languages: Iterable[str]) -> list[str]:
@@ -137,6 +148,7 @@ class Missions:
                 raise StatementError(f"unknown mission '{mid}': no profile at "
                                      f"{display_path(path)}", statement.path,
                                      statement.meta.line_of("mission"))
+            self._confined(path)
             self._cache[mid] = read_mission(path)
         return self._cache[mid]
 
@@ -144,7 +156,21 @@ class Missions:
         from .readers.mission import read_mission
 
         folder = self.project.templates / "missions"
-        return [read_mission(p) for p in sorted(folder.glob("*.yaml"))]
+        paths = sorted(folder.glob("*.yaml"))
+        for path in paths:
+            self._confined(path)
+        return [read_mission(p) for p in paths]
+
+    def _confined(self, path: Path) -> None:
+        """A profile is read only if it is a file inside ``templates/missions/`` once links
+        are resolved: a profile linked to a file elsewhere (``/proc/self/environ``) is an error."""
+        from .errors import TemplateError
+
+        folder = (self.project.templates / "missions").resolve()
+        real = path.resolve()
+        if not real.is_relative_to(folder) or not real.is_file():
+            raise TemplateError("a mission profile must be a file inside templates/missions/ "
+                                "(this one links elsewhere)", path)
 
 
 def mission_messages(mission: Mission) -> list[tuple[str, str | None]]:
@@ -405,6 +431,23 @@ class Translator:
                         "(run `publisher update`)"]
         return template_strings(cat, mission_messages(mission), lang, po)
 
+    @staticmethod
+    def _safe_links(statement: Statement, lang: str, warnings: list[str]) -> Statement:
+        """The statement without the links no edition may carry (see :mod:`publisher.links`)."""
+        from .i18n.segments import Segment, map_segments
+        from .links import safe_links
+
+        where = display_path(statement.path)
+
+        def one(seg: Segment, text: RichText) -> RichText:
+            def report(href: str, why: str) -> None:
+                shown = href if len(href) <= 60 else href[:59] + "…"
+                warnings.append(f"{where}:{seg.line}: warning: [{lang}] link {shown!r} not "
+                                f"published (its text is kept): {why}")
+            return safe_links(text, report)
+
+        return map_segments(statement, one)
+
     def edition(self, statement: Statement, lang: str, warnings: list[str]) -> tuple[Edition, float]:
         from .i18n import TEMPLATES_SOURCE, wording
         from .i18n.catalogs import TEMPLATES_DOMAIN
@@ -421,6 +464,7 @@ class Translator:
             text, cov = translate_statement(statement, catalog, lang, parse_inline, po)
             warnings.extend(cov.warnings)
             percent = cov.percent
+        text = self._safe_links(text, lang, warnings)
         if lang == TEMPLATES_SOURCE:
             strings: dict[str, str] = {}
         else:
@@ -756,6 +800,8 @@ def _execute(project: Project, options: BuildOptions, plan: _Plan,
         index["html"] = render_index_page(project, summaries, out_root,
                                           {u.key() for u in units})
 
+    if jobs:
+        matrix.retract_manifest(out_root)  # until it is written again below
     results = plan.renderer.run(jobs, done, prepare_index) if plan.renderer and jobs else []
     for r in results:
         if r.error:
@@ -802,6 +848,8 @@ def write_index(project: Project, summaries: list[dict[str, object]], out_root: 
 def render_index_page(project: Project, summaries: list[dict[str, object]], out_root: Path,
                       coming: set[str] | None = None) -> bytes:
     """The index page's bytes; ``coming`` names outputs that will exist once rendered."""
+    from urllib.parse import quote
+
     from .i18n import wording
     from .writers import FORMATS
     from .writers.index import write_index as render_index
@@ -811,7 +859,7 @@ def render_index_page(project: Project, summaries: list[dict[str, object]], out_
         slug, original = str(s["slug"]), str(s["original"])
         rows = []
         for lang in s["languages"]:  # type: ignore[attr-defined]
-            files = {fmt: f"{slug}/{slug}.{lang}.{fmt}" for fmt in FORMATS
+            files = {fmt: quote(f"{slug}/{slug}.{lang}.{fmt}") for fmt in FORMATS
                      if f"{slug}/{slug}.{lang}.{fmt}" in (coming or ())
                      or (out_root / slug / f"{slug}.{lang}.{fmt}").is_file()}
             rows.append({"lang": lang, "name": wording.language_name(lang, lang),
@@ -911,7 +959,7 @@ def check(project: Project, languages: Iterable[str] = (),
     from .i18n import TEMPLATES_DOMAIN, is_mission_domain, mission_domain
     from .i18n.catalogs import read_catalog
     from .i18n.checks import ERROR, Problem, check_catalog
-    from .i18n.languages import normalize
+    from .i18n.languages import known, normalize
     from .readers.markdown import parse_inline
 
     wanted = set(_wanted(languages))
@@ -939,10 +987,15 @@ def check(project: Project, languages: Iterable[str] = (),
         try:
             lang = normalize(folder)  # sr@latin -> sr-Latn
         except ValueError:
-            lang = folder  # the header check reports it
+            lang = folder
         if wanted and lang not in wanted:
             continue
         if chosen is not None and not read_by(chosen, domain, lang):
+            continue
+        if known(folder) is None:
+            problems.append(Problem(display_path(po) or str(po), None, "language", ERROR,
+                                    f"'locales/{folder}' is not a language CLDR knows (name the "
+                                    "folder with a code such as uk, pt_BR or sr@latin)"))
             continue
         try:
             cat = read_catalog(po)

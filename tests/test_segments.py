@@ -4,12 +4,23 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from babel.messages.catalog import Catalog
-
+from publisher.i18n import po
 from publisher.i18n.segments import segments
 from publisher.i18n.translate import translate_statement
 from publisher.model import Sup, Text
 from publisher.readers.markdown import parse_inline, read_statement
+
+
+class Catalog(po.Catalog):
+    """A catalogue built in memory, as the build reads one from a file."""
+
+    def __init__(self, locale: str) -> None:
+        super().__init__()
+
+    def add(self, msgid: str, string: str, context: str | None = None,
+            flags: tuple[str, ...] | list[str] = ()) -> None:
+        self.entries.append(po.Message(msgid, [string], context=context, flags=list(flags),
+                                       lineno=len(self.entries) * 4 + 1))
 
 
 def catalog_from(statement, fn) -> Catalog:

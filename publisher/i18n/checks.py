@@ -315,12 +315,62 @@ def date_override_problems(lang: str, pattern: str | None,
     return pattern_problem, first_problem
 
 
+# ---------------------------------------------------------------- what may be published
+
+# Characters that change what a reader sees without being seen: C0 and C1 controls (tab
+# and line feed are layout), bidi embeddings, overrides and isolates, line and paragraph
+# separators, the byte order mark, interlinear annotations, invisible operators and tag
+# characters. Directional marks (LRM, RLM, ALM) and joiners are ordinary right-to-left
+# and complex-script typing and stay allowed.
+_INVISIBLE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069"
+                        "\u2028\u2029\u2061-\u2064\ufeff\ufff9-\ufffb\U000e0000-\U000e007f]")
+
+
+def _char_name(ch: str) -> str:
+    import unicodedata
+
+    name = unicodedata.name(ch, "")
+    return f"U+{ord(ch):04X}" + (f" {name}" if name else "")
+
+
+def invisible_characters(src: str, dst: str) -> list[str]:
+    """The invisible control characters of translation ``dst`` that source ``src`` does
+    not have, named (``U+202E RIGHT-TO-LEFT OVERRIDE``), in order of first use."""
+    allowed = set(_INVISIBLE.findall(src))
+    found: list[str] = []
+    for ch in _INVISIBLE.findall(dst):
+        if ch not in allowed and ch not in found:
+            found.append(ch)
+    return [_char_name(ch) for ch in found]
+
+
+def check_invisible(src: str, dst: str) -> Iterator[Finding]:
+    names = invisible_characters(src, dst)
+    if names:
+        yield ("controls", ERROR, "invisible control character(s) the source does not have: "
+               + ", ".join(names))
+
+
+def unpublishable(msg: Message) -> str | None:
+    """Why the translation of a singular message in ``msg`` must not be published (None
+    if it may be): a plural entry where the source has one form, or invisible controls.
+    The build keeps the source text instead; ``publisher check`` reports the same errors."""
+    if msg.plural is not None:
+        return ("the entry has msgid_plural, but this message has no plural forms "
+                "(remove msgid_plural and msgstr[N], keep one msgstr)")
+    names = invisible_characters(str(msg.id), str(msg.string))
+    if names:
+        return "invisible control character(s) the source does not have: " + ", ".join(names)
+    return None
+
+
 # ---------------------------------------------------------------- runner
 
 def check_message(msg: Message, ctx: Context) -> list[Finding]:
     """Every finding for one translated message."""
     src, dst = str(msg.id), str(msg.string)
     found: list[Finding] = []
+    found += check_invisible(src, dst)
     found += check_whitespace(src, dst)
     found += check_placeholders(src, dst, ctx.python_format)
     found += check_brackets(dst)
@@ -436,6 +486,11 @@ def check_catalog(cat: Catalog, path: Path, folder_lang: str, source_lang: str,
         if msg.fuzzy:
             problems.append(Problem(where, msg.lineno, "fuzzy", WARNING,
                                     f"fuzzy translation of '{_short(msg.id)}' needs review"))
+        if msg.plural is not None:
+            problems.append(Problem(where, msg.lineno, "plural", ERROR,
+                                    f"'{_short(msg.id)}' has no plural forms, but the entry has "
+                                    "msgid_plural and msgstr[N]: keep one msgstr"))
+            continue
         skip = ignored_checks(msg)
         for check, severity, text in check_message(msg, ctx):
             if check not in skip:

@@ -16,7 +16,7 @@ from .po import Catalog
 
 from ..errors import PublisherError, display_path
 from ..model import RichText, Statement
-from .checks import check_markup
+from .checks import check_markup, unpublishable
 from .segments import Segment, map_segments
 
 InlineParser = Callable[[str, "str | None", "int | None"], RichText]
@@ -92,6 +92,9 @@ def translate_statement(statement: Statement, catalog: Catalog | None, lang: str
                                     f"'{_short(seg.msgid)}' not used; using the source text")
             return text
         try:
+            reason = unpublishable(msg)
+            if reason is not None:
+                raise PublisherError(reason, po_path, msg.lineno)
             result = parse(str(msg.string), str(po_path), msg.lineno)
         except PublisherError as exc:
             cov.rows.append(Row(seg, text, None, "invalid", str(msg.string)))
@@ -137,7 +140,7 @@ def template_strings(catalog: Catalog | None, messages: list[tuple[str, str | No
         msg = catalog.get(msgid, context)
         key = f"{context}\x04{msgid}" if context else msgid
         if context in OPTIONAL_CONTEXTS:
-            if msg is not None and msg.string and not msg.fuzzy:
+            if msg is not None and msg.string and not msg.fuzzy and unpublishable(msg) is None:
                 table[key] = str(msg.string)
                 lines[key] = msg.lineno
             continue
@@ -147,7 +150,7 @@ def template_strings(catalog: Catalog | None, messages: list[tuple[str, str | No
             warnings.append(f"{po}{line}: warning: [{lang}] {state} template message "
                             f"'{_short(msgid)}'; using the source text")
             continue
-        problem = format_problem(msgid, str(msg.string))
+        problem = unpublishable(msg) or format_problem(msgid, str(msg.string))
         if problem:
             warnings.append(f"{po}:{msg.lineno}: warning: [{lang}] template message "
                             f"'{_short(msgid)}': {problem}; using the source text")

@@ -25,6 +25,7 @@ from docx.shared import Mm
 from docx.text.paragraph import Paragraph as DocxParagraph
 
 from ..errors import TemplateError
+from ..links import link_problem
 from ..model import (
     Block, Code, Edition, Emph, HardBreak, Heading, Inline, Link, ListBlock, Paragraph,
     Quote, Rule, Strong, Sub, Sup, Text,
@@ -85,9 +86,15 @@ def _add_runs(st: _Styles, par: DocxParagraph, nodes: tuple[Inline, ...],
             if target is not par._p:
                 target.append(run._r)
         elif isinstance(node, Link):
-            r_id = par.part.relate_to(node.href, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+            if link_problem(node.href) is not None:  # the build has warned and dropped it
+                _add_runs(st, par, node.children, styles, container)
+                continue
             link = OxmlElement("w:hyperlink")
-            link.set(qn("r:id"), r_id)
+            if node.href.startswith("#"):
+                link.set(qn("w:anchor"), node.href[1:])
+            else:
+                r_id = par.part.relate_to(node.href, RELATIONSHIP_TYPE.HYPERLINK, is_external=True)
+                link.set(qn("r:id"), r_id)
             target.append(link)
             _add_runs(st, par, node.children, styles + ("Hyperlink",), link)
         else:
@@ -191,15 +198,19 @@ def _set_language(document: Document, edition: Edition) -> None:
     lang.set(qn("w:bidi"), tag)
 
 
-def _emblem_picture(edition: Edition) -> Path | None:
-    """The emblem as a picture Word can place: the PNG itself, or the PNG beside an SVG."""
+def _emblem_picture(edition: Edition) -> io.BytesIO | None:
+    """The emblem as a picture Word can place: the PNG itself, or the PNG beside an SVG,
+    read through the same checks as the profile's (see :func:`read_emblem`)."""
+    from ..readers.mission import read_emblem
+
     if not edition.mission.emblem:
         return None
     path = Path(edition.mission.emblem)
     if path.suffix.lower() == ".svg":
-        png = path.with_suffix(".png")
-        return png if png.is_file() else None
-    return path
+        path = path.with_suffix(".png")
+        if not path.is_file():
+            return None
+    return io.BytesIO(read_emblem(path)[1])
 
 
 def _normalise_zip(data: bytes) -> bytes:
@@ -214,6 +225,23 @@ def _normalise_zip(data: bytes) -> bytes:
             fixed.create_system = 3
             dst.writestr(fixed, src.read(info.filename))
     return out.getvalue()
+
+
+PROPERTY_LIMIT = 255
+"""Characters a core property (title, subject, author...) may hold: Word's limit, which
+python-docx enforces. The document itself keeps the full text."""
+
+
+def _property(text: str, limit: int = PROPERTY_LIMIT) -> str:
+    """Document metadata: one line, shortened at a word boundary to fit the limit."""
+    text = " ".join(text.split())
+    if len(text) <= limit:
+        return text
+    cut = text[: limit - 1]
+    space = cut.rfind(" ")
+    if space > limit // 2:
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-–—") + "…"
 
 
 def write_docx(edition: Edition, template_dir: Path) -> bytes:
@@ -248,7 +276,7 @@ def write_docx(edition: Edition, template_dir: Path) -> bytes:
     picture = _emblem_picture(edition)
     if picture is not None:
         par = st.para(head, "Mission Name")
-        par.add_run().add_picture(str(picture), height=Mm(20))
+        par.add_run().add_picture(picture, height=Mm(20))
     for text in edition.mission.name_lines:
         st.para(head, "Mission Name", text)
     for text in edition.mission.address_lines:
@@ -283,14 +311,15 @@ def write_docx(edition: Edition, template_dir: Path) -> bytes:
 
     _set_language(document, edition)
     core = document.core_properties
-    core.title = edition.title
-    core.subject = meta.agenda.plain if meta.agenda else (meta.meeting.plain if meta.meeting else "")
-    core.author = " ".join(edition.mission.name_lines)
+    core.title = _property(edition.title)
+    core.subject = _property(meta.agenda.plain if meta.agenda
+                             else (meta.meeting.plain if meta.meeting else ""))
+    core.author = _property(" ".join(edition.mission.name_lines))
     core.language = edition.region_tag
-    core.keywords = meta.symbol or ""
+    core.keywords = _property(meta.symbol or "")
     core.comments = ""
     core.category = "Statement"
-    core.last_modified_by = edition.generator
+    core.last_modified_by = _property(edition.generator)
     core.revision = 1
     created = edition.timestamp.replace(tzinfo=None)
     core.created = core.modified = created

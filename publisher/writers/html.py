@@ -16,13 +16,13 @@ import jinja2
 from markupsafe import Markup, escape
 
 from ..errors import TemplateError
+from ..links import link_problem
 from ..model import (
     Block, Code, Edition, Emph, HardBreak, Heading, Inline, Link, ListBlock, Paragraph,
     Quote, Rule, Strong, Sub, Sup, Text,
 )
 
 TEMPLATE = "statement.html"
-_SAFE_SCHEMES = ("http:", "https:", "mailto:", "#")
 
 
 def inline_html(nodes: tuple[Inline, ...]) -> Markup:
@@ -35,9 +35,11 @@ def inline_html(nodes: tuple[Inline, ...]) -> Markup:
         elif isinstance(node, HardBreak):
             out.append(Markup("<br>"))
         elif isinstance(node, Link):
-            href = node.href if node.href.lower().startswith(_SAFE_SCHEMES) else "#"
+            if link_problem(node.href) is not None:  # the build has warned and dropped it
+                out.append(inline_html(node.children))
+                continue
             title = Markup(' title="%s"') % node.title if node.title else ""
-            out.append(Markup('<a href="%s"%s>%s</a>') % (href, title, inline_html(node.children)))
+            out.append(Markup('<a href="%s"%s>%s</a>') % (node.href, title, inline_html(node.children)))
         else:
             tag = {Strong: "strong", Emph: "em", Sup: "sup", Sub: "sub"}[type(node)]
             out.append(Markup(f"<{tag}>%s</{tag}>") % inline_html(node.children))
@@ -63,24 +65,6 @@ def blocks_html(blocks: tuple[Block, ...], heading_offset: int = 1) -> Markup:
         elif isinstance(b, Rule):
             out.append(Markup("<hr>\n"))
     return Markup("").join(out)
-
-
-def css_string(text: str) -> str:
-    """A CSS string literal that cannot end the string or the <style> element."""
-    escaped = (text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\A ")
-               .replace("<", "\\3C ").replace(">", "\\3E "))
-    return f'"{escaped}"'
-
-
-def page_label_css(edition: Edition) -> str:
-    """The translated "Page N of M" as a CSS ``content`` value with page counters."""
-    parts = []
-    for part in edition.page_label:
-        if part.kind == "text":
-            parts.append(css_string(part.text))
-        else:
-            parts.append(f"counter({part.kind})")
-    return " ".join(parts) or "counter(page)"
 
 
 @lru_cache(maxsize=4)
@@ -126,8 +110,6 @@ def render_html(edition: Edition, template_dir: Path, media: str = "screen",
         "meta": meta,
         "media": media,
         "css": Markup(css),
-        "page_label_css": Markup(page_label_css(edition)),
-        "symbol_css": Markup(css_string(meta.symbol or "")),
         "inline": inline_html,
         "body": blocks_html(edition.statement.blocks),
         "mission_name": " ".join(edition.mission.name_lines),
@@ -142,9 +124,16 @@ def render_html(edition: Edition, template_dir: Path, media: str = "screen",
 
 
 def data_uri(path: Path) -> str:
-    """An image inlined into the page, so the HTML stays one self-contained file."""
-    kind = "image/svg+xml" if path.suffix.lower() == ".svg" else "image/png"
-    return f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode('ascii')}"
+    """The mission's emblem inlined into the page, so the HTML stays one self-contained file.
+
+    Read through the mission reader's checks again (a real PNG, or an SVG that cannot
+    script or load anything; a regular file, no link, at most 1 MiB), so what is embedded
+    in a published page is what the profile was checked for, whatever the path names now.
+    """
+    from ..readers.mission import read_emblem
+
+    kind, data = read_emblem(path)
+    return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
 def write_html(edition: Edition, template_dir: Path) -> bytes:
