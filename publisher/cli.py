@@ -13,14 +13,18 @@ import os
 import re
 import sys
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
 import click
 
 from . import __version__
 from .errors import PublisherError, display_path
+from .writers import FORMATS, PDF_VARIANTS
 
-FORMATS = ("html", "pdf", "docx")  # kept in step with publisher.writers.WRITERS (tested)
+if TYPE_CHECKING:
+    from .matrix import Result
+    from .project import Project
+
 
 EPILOG = "Exit codes: 0 success, 1 errors found, 2 usage error."
 
@@ -77,7 +81,7 @@ def run(func: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
         sys.exit(1)
 
 
-def _project(ctx: click.Context) -> Any:
+def _project(ctx: click.Context) -> Project:
     from .pipeline import Project
 
     return Project(Path(ctx.obj["root"]))
@@ -123,7 +127,7 @@ _SHARD = re.compile(r"^([1-9]\d*)/([1-9]\d*)$")
               help="Build only the I-th of N deterministic slices of the matrix (for CI).")
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False),
               help="Write outputs here instead of build/.")
-@click.option("--pdf-variant", type=click.Choice(["pdf/ua-1", "pdf/a-3b"]), default="pdf/ua-1",
+@click.option("--pdf-variant", type=click.Choice(PDF_VARIANTS), default=PDF_VARIANTS[0],
               show_default=True, help="Accessible tagged PDF, or archival PDF/A-3b.")
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
 @click.pass_context
@@ -200,7 +204,7 @@ class _Progress:
         self.bar: Any = None
         self.tty = sys.stderr.isatty() and not os.environ.get("CI")
 
-    def __call__(self, done: int, total: int, result: Any) -> None:
+    def __call__(self, done: int, total: int, result: Result) -> None:
         if self.quiet:
             return
         if self.tty:

@@ -25,15 +25,16 @@ import stat
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import __version__
 from .errors import PublisherError
 from .fsutil import atomic_write
 
 if TYPE_CHECKING:
+    from .editions import TemplateMessages
     from .model import Edition
 
 CACHE = ".publisher-cache.json"
@@ -92,20 +93,18 @@ def tree_digest(folder: Path, fmt: str) -> str:
     return h.hexdigest()
 
 
-def fonts_digest(cache: dict[str, Any]) -> str:
-    """The PDF fonts' identity (file names and sizes). The file list is kept in the build
-    cache, so a rebuild does not have to ask the font packages again."""
-    known = cache.get("font_files")
-    paths = [Path(p) for p in known] if isinstance(known, list) else []
+def fonts_digest(known: list[str]) -> tuple[str, list[str]]:
+    """The PDF fonts' identity (file names and sizes), and their files. The file list is
+    kept in the build cache (``known``), so a rebuild does not ask the font packages again."""
+    paths = [Path(p) for p in known]
     if not paths or not all(p.is_file() for p in paths):
         from .writers.fonts import font_faces
 
         paths = [face.path for face in font_faces()]
-        cache["font_files"] = [str(p) for p in paths]
     h = hashlib.sha256()
     for p in paths:
         h.update(f"{p.name}\0{p.stat().st_size}\0".encode())
-    return h.hexdigest()
+    return h.hexdigest(), [str(p) for p in paths]
 
 
 def unit_digest(unit: Unit, inputs: list[Path], shared: str, options: str) -> str:
@@ -119,27 +118,168 @@ def unit_digest(unit: Unit, inputs: list[Path], shared: str, options: str) -> st
 
 # ---------------------------------------------------------------- cache, lock, manifest
 
-def load_cache(out_root: Path) -> dict[str, Any]:
-    try:
-        data = json.loads((out_root / CACHE).read_text(encoding="utf-8"))
-        return data if isinstance(data, dict) and data.get("version") == __version__ else {}
-    except (OSError, ValueError):
-        return {}
+def _str_list(value: object) -> list[str] | None:
+    if isinstance(value, list) and all(isinstance(x, str) for x in value):
+        return list(value)
+    return None
 
 
-def save_cache(out_root: Path, cache: dict[str, Any]) -> None:
-    cache = {**cache, "version": __version__}
-    atomic_write(out_root / CACHE, json.dumps(cache, ensure_ascii=False, indent=1, sort_keys=True))
+@dataclass(frozen=True)
+class OutputRecord:
+    """What the cache remembers of one output it wrote."""
+
+    digest: str
+    """:func:`unit_digest` of its inputs."""
+    size: int
+    mtime_ns: int
+    sha256: str
+    statement: str
+    lang: str
+    format: str
+    completeness: float
+    """Percent of the statement's messages published translated."""
+    warnings: tuple[str, ...] = ()
+    """The warnings its edition gave (replayed when it is up to date)."""
+
+    def to_json(self) -> dict[str, object]:
+        return {"digest": self.digest, "size": self.size, "mtime_ns": self.mtime_ns,
+                "sha256": self.sha256, "statement": self.statement, "lang": self.lang,
+                "format": self.format, "completeness": self.completeness,
+                "warnings": list(self.warnings)}
+
+    @classmethod
+    def from_json(cls, data: object) -> OutputRecord | None:
+        """The record, or None for anything that is not one (a hand-edited cache)."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            warnings = _str_list(data.get("warnings", []))
+            record = cls(str(data["digest"]), int(data["size"]), int(data["mtime_ns"]),
+                         str(data["sha256"]), str(data["statement"]), str(data["lang"]),
+                         str(data["format"]), float(data["completeness"]),
+                         tuple(warnings or ()))
+        except (KeyError, TypeError, ValueError):
+            return None
+        return record
 
 
-def is_fresh(record: Any, digest: str, path: Path) -> bool:
-    if not record or record.get("digest") != digest:
+@dataclass(frozen=True)
+class StatementSummary:
+    """What the build needs of a statement without parsing it again: kept in the cache
+    with the digests of the statement and of its mission profile."""
+
+    path: str
+    sha256: str
+    slug: str
+    mission: str
+    mission_sha256: str
+    """The profile's digest: a statement without ``languages:`` takes the profile's."""
+    languages: tuple[str, ...]
+    original: str
+    title: str
+    date: str
+    symbol_warning: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = dict(self.__dict__)
+        data["languages"] = list(self.languages)
+        return data
+
+    @classmethod
+    def from_json(cls, data: object) -> StatementSummary | None:
+        if not isinstance(data, dict):
+            return None
+        langs = _str_list(data.get("languages"))
+        text = {k: v for k, v in data.items() if isinstance(v, str)}
+        if langs is None:
+            return None
+        try:
+            return cls(text["path"], text["sha256"], text["slug"], text["mission"],
+                       text["mission_sha256"], tuple(langs), text["original"],
+                       text["title"], text["date"], text.get("symbol_warning", ""))
+        except KeyError:
+            return None
+
+
+@dataclass
+class BuildCache:
+    """``build/.publisher-cache.json``: the outputs written, the statements read, the
+    font files and the template messages found; JSON only, versioned (a cache from
+    another version is ignored), written atomically."""
+
+    outputs: dict[str, OutputRecord] = field(default_factory=dict)
+    """Keyed by :meth:`Unit.key`."""
+    statements: dict[str, StatementSummary] = field(default_factory=dict)
+    """Keyed by the statement's path."""
+    font_files: list[str] = field(default_factory=list)
+    template_messages: TemplateMessages | None = None
+
+    @classmethod
+    def load(cls, out_root: Path) -> BuildCache:
+        from .editions import TemplateMessages
+
+        try:
+            data = json.loads((out_root / CACHE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return cls()
+        if not isinstance(data, dict) or data.get("version") != __version__:
+            return cls()
+        cache = cls(font_files=_str_list(data.get("font_files")) or [])
+        statements = data.get("statements")
+        for key, value in (statements.items() if isinstance(statements, dict) else ()):
+            summary = StatementSummary.from_json(value)
+            if summary is not None:
+                cache.statements[key] = summary
+        outputs = data.get("outputs")
+        for key, value in (outputs.items() if isinstance(outputs, dict) else ()):
+            record = OutputRecord.from_json(value)
+            if record is not None:
+                cache.outputs[key] = record
+        known = data.get("template_messages")
+        if isinstance(known, dict) and isinstance(known.get("messages"), list):
+            try:
+                cache.template_messages = TemplateMessages(
+                    str(known["digest"]), tuple((str(m), None if c is None else str(c))
+                                                for m, c in known["messages"]))
+            except (KeyError, TypeError, ValueError):
+                pass
+        return cache
+
+    def to_json(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "version": __version__,
+            "outputs": {k: r.to_json() for k, r in sorted(self.outputs.items())},
+            "statements": {k: s.to_json() for k, s in sorted(self.statements.items())},
+            "font_files": self.font_files,
+        }
+        if self.template_messages is not None:
+            data["template_messages"] = {"digest": self.template_messages.digest,
+                                         "messages": [list(m) for m in self.template_messages.messages]}
+        return data
+
+    def save(self, out_root: Path) -> bool:
+        """Write the cache if it changed; whether it did."""
+        text = json.dumps(self.to_json(), ensure_ascii=False, indent=1, sort_keys=True)
+        path = out_root / CACHE
+        try:
+            if path.read_text(encoding="utf-8") == text:
+                return False
+        except (OSError, ValueError):
+            pass
+        atomic_write(path, text)
+        return True
+
+
+def is_fresh(record: OutputRecord | None, digest: str, path: Path) -> bool:
+    """Whether the output at ``path`` is the one ``record`` describes, made from inputs
+    with this ``digest``."""
+    if record is None or record.digest != digest:
         return False
     try:
         st = path.stat()
     except FileNotFoundError:
         return False
-    return st.st_size == record.get("size") and st.st_mtime_ns == record.get("mtime_ns")
+    return st.st_size == record.size and st.st_mtime_ns == record.mtime_ns
 
 
 def _open_lock(path: Path) -> int:
@@ -206,7 +346,7 @@ def _file_digest(path: Path) -> tuple[int, str] | None:
     return size, h.hexdigest()
 
 
-def write_manifest(out_root: Path, cache: dict[str, Any]) -> Path:
+def write_manifest(out_root: Path, records: dict[str, OutputRecord]) -> Path:
     """``manifest.json``: every output on disk, sorted, with its checksum (no timestamps).
 
     Each listed file's bytes are hashed now (a few milliseconds for a statement's 24
@@ -214,15 +354,13 @@ def write_manifest(out_root: Path, cache: dict[str, Any]) -> Path:
     that was killed, or changed by hand) is not listed, so the manifest never names a
     checksum the disk disagrees with."""
     outputs = []
-    for key, rec in sorted(cache.items()):
-        if not isinstance(rec, dict) or "sha256" not in rec:
-            continue
+    for key, rec in sorted(records.items()):
         on_disk = _file_digest(out_root / key)
-        if on_disk is None or on_disk != (rec["size"], rec["sha256"]):
+        if on_disk is None or on_disk != (rec.size, rec.sha256):
             continue
-        outputs.append({"statement": rec["statement"], "language": rec["lang"],
-                        "format": rec["format"], "path": key, "size": on_disk[0],
-                        "sha256": on_disk[1], "completeness": rec["completeness"]})
+        outputs.append({"statement": rec.statement, "language": rec.lang,
+                        "format": rec.format, "path": key, "size": on_disk[0],
+                        "sha256": on_disk[1], "completeness": rec.completeness})
     data = {"generator": f"publisher {__version__}", "outputs": outputs}
     path = out_root / MANIFEST
     text = json.dumps(data, ensure_ascii=False, indent=2) + "\n"
@@ -239,6 +377,8 @@ class Job:
     edition: Edition
     template_dir: Path
     path: Path
+    variant: str = ""
+    """The format's variant (``pdf/a-3b``); "" for its default."""
 
 
 @dataclass(frozen=True)
@@ -310,11 +450,12 @@ def _warm_up(formats: tuple[str, ...]) -> None:
 
 def render(job: Job) -> Result:
     """Render one output and write it atomically (runs in a worker or in-process)."""
-    from .writers import get_writer
+    from .writers import REGISTRY, get_writer
 
     start = time.perf_counter()
     try:
-        data = get_writer(job.unit.fmt)(job.edition, job.template_dir)
+        variant = job.variant or REGISTRY[job.unit.fmt].default_variant
+        data = get_writer(job.unit.fmt)(job.edition, job.template_dir, variant)
         atomic_write(job.path, data)
         st = job.path.stat()
     except PublisherError as exc:

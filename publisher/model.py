@@ -151,6 +151,38 @@ class Rule:
 Block = Union[Paragraph, Heading, ListBlock, Quote, Rule]
 
 
+def heading_levels(blocks: tuple[Block, ...]) -> tuple[int, ...]:
+    """The printed level (2-6) of every heading in ``blocks``, in reading order.
+
+    The title is level 1, so a body's first heading is level 2, and a heading is at most
+    one level below the heading it belongs to, whatever number of ``#`` the author wrote
+    (``##`` then ``####`` gives 2 then 3): an outline without gaps, as screen readers
+    and PDF/UA want. Every writer prints these levels, so the formats agree.
+    """
+    written: list[int] = []
+
+    def walk(blocks: tuple[Block, ...]) -> None:
+        for b in blocks:
+            if isinstance(b, Heading):
+                written.append(b.level)
+            elif isinstance(b, ListBlock):
+                for item in b.items:
+                    walk(item)
+            elif isinstance(b, Quote):
+                walk(b.children)
+
+    walk(blocks)
+    levels: list[int] = []
+    open_: list[tuple[int, int]] = []  # (written level, printed level) of enclosing headings
+    for level in written:
+        while open_ and open_[-1][0] >= level:
+            open_.pop()
+        printed = min((open_[-1][1] if open_ else 1) + 1, 6)
+        open_.append((level, printed))
+        levels.append(printed)
+    return tuple(levels)
+
+
 # ---------------------------------------------------------------- statement
 
 @dataclass(frozen=True)
@@ -276,19 +308,12 @@ class Edition:
     """The translated "Page N of M" split around its numbers."""
     strings: tuple[tuple[str, str], ...]
     """The translated template wording (msgid, msgstr) for the templates' own labels."""
-    basename: str
-    """Output file name without extension, e.g. ``fsc-pc-92-dprk.uk``."""
     alternates: tuple[Alternate, ...]
     timestamp: datetime.datetime
     """The only date written into output metadata (``SOURCE_DATE_EPOCH`` or the delivery date)."""
     generator: str
     """Name and version of the tool, for document metadata."""
-    pdf_variant: str = "pdf/ua-1"
-    """PDF flavour: ``pdf/ua-1`` (tagged, accessible) or ``pdf/a-3b`` (archival)."""
 
     @property
     def title(self) -> str:
         return self.statement.meta.title.plain
-
-    def gettext(self, message: str) -> str:
-        return dict(self.strings).get(message) or message

@@ -50,13 +50,6 @@ def test_help_never_imports_the_heavy_engines(argv):
     assert "HEAVY []" in proc.stdout, proc.stdout
 
 
-def test_writers_registry_matches_cli_choices():
-    from publisher.cli import FORMATS
-    from publisher.writers import WRITERS
-
-    assert tuple(WRITERS) == FORMATS
-
-
 def test_bad_front_matter_stops_before_writing(proj):
     seed = proj / "seeds" / "fsc-pc-92-dprk.md"
     seed.write_text(seed.read_text(encoding="utf-8").replace("original: en\n",

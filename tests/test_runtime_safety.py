@@ -454,7 +454,7 @@ def test_manifest_is_taken_away_while_outputs_are_replaced(tmp_path, monkeypatch
     def killed(*args: object) -> None:
         raise KeyboardInterrupt("killed after the outputs were written")
 
-    monkeypatch.setattr(matrix, "save_cache", killed)
+    monkeypatch.setattr(matrix.BuildCache, "save", killed)
     with pytest.raises(KeyboardInterrupt):
         html_build(proj, "en", "fr")
     monkeypatch.undo()

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir, extract_from_file
+from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import write_po
 
 from .. import __version__
@@ -29,8 +29,8 @@ from .segments import segments
 
 from . import TEMPLATES_DOMAIN, mission_domain  # noqa: F401  (re-exported)
 _DATE_HEADER = re.compile(r'^"(POT-Creation-Date|PO-Revision-Date): .*\\n"$', re.M)
-_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2),
-             "N_": None, "NC_": ((1, "c"), 2)}
+_KEYWORDS = {"_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2)}
+"""The gettext calls the Jinja2 templates use."""
 
 
 def now() -> datetime.datetime:
@@ -65,10 +65,12 @@ def _new_template(domain: str, description: str, sources: str = "") -> Catalog:
     )
 
 
-def templates_digest(template_dir: Path, wording_module: Path) -> str:
+def templates_digest(template_dir: Path) -> str:
     """What the template wording is extracted from: the Jinja2 templates and the
-    masthead wording module (the mission profiles have domains of their own)."""
-    h = hashlib.sha256(wording_module.read_bytes())
+    masthead wording's marked strings (the mission profiles have domains of their own)."""
+    from .wording import MESSAGES
+
+    h = hashlib.sha256(repr(MESSAGES).encode("utf-8"))
     for p in sorted(template_dir.rglob("*")):
         if p.is_file() and p.suffix == ".html":
             h.update(p.relative_to(template_dir).as_posix().encode() + b"\0")
@@ -106,20 +108,22 @@ def statement_template(statement: Statement, root: Path) -> Catalog:
     return cat
 
 
-def templates_template(template_dir: Path, wording_module: Path, root: Path) -> Catalog:
+def templates_template(template_dir: Path, root: Path) -> Catalog:
     """The .pot of the template wording: the Jinja2 templates' and the masthead wording's
     strings. Mission profiles are not in it (see :func:`mission_template`)."""
     cat = _new_template(TEMPLATES_DOMAIN, "letterhead and masthead templates",
-                        templates_digest(template_dir, wording_module))
+                        templates_digest(template_dir))
     found: list[tuple[str, int, str | tuple[str, ...], list[str], str | None]] = []
     method_map = [("**.html", "jinja2.ext:babel_extract")]
     options = {"**.html": {"trimmed": "true"}}
     for fname, lineno, message, comments, context in extract_from_dir(
             template_dir, method_map, options, keywords=_KEYWORDS, comment_tags=("TRANSLATORS:",)):
         found.append((_rel(template_dir / fname, root), lineno, message, comments, context))
-    for lineno, message, comments, context in extract_from_file(
-            "python", wording_module, keywords=_KEYWORDS, comment_tags=("TRANSLATORS:",)):
-        found.append((_rel(wording_module, root), lineno, message, comments, context))
+    from . import wording
+
+    module = Path(wording.__file__)
+    for m in wording.MESSAGES:
+        found.append((_rel(module, root), m.line, m.msgid, list(m.comments), m.context))
     for src, line, message, comments, context in found:
         if not isinstance(message, str):  # plural: (singular, plural)
             message = tuple(message)

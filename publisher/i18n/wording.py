@@ -1,13 +1,16 @@
 """The masthead wording shared by every output format, decided once per edition.
 
 The strings marked ``N_`` here belong to the ``templates`` gettext domain alongside the
-Jinja2 templates' own strings; ``publisher extract`` finds both.
+Jinja2 templates' own strings. Marking a string records it in :data:`MESSAGES`, which
+``publisher extract`` writes out; nothing reads this module's source.
 """
 
 from __future__ import annotations
 
 import datetime
 import re
+import sys
+from dataclasses import dataclass
 from typing import Any, Iterable
 
 from babel import Locale
@@ -17,38 +20,63 @@ from ..model import PagePart
 from . import languages
 
 
-def N_(message: str) -> str:
-    """Mark a string for extraction; it is translated where it is used."""
+@dataclass(frozen=True)
+class Message:
+    """A string of this module in the ``templates`` domain, as ``extract`` writes it."""
+
+    msgid: str
+    context: str | None
+    comments: tuple[str, ...]
+    """The note to translators, line by line (``#.`` comments)."""
+    line: int
+    """Where it is defined in this module (the ``#:`` reference)."""
+
+
+MESSAGES: list[Message] = []
+"""Every string marked here, in order: what ``publisher extract`` writes to
+``templates.pot`` besides the Jinja2 templates' own strings."""
+
+
+def _mark(message: str, context: str | None, note: tuple[str, ...]) -> None:
+    comments = (f"TRANSLATORS: {note[0]}", *note[1:]) if note else ()
+    MESSAGES.append(Message(message, context, comments, sys._getframe(2).f_lineno))
+
+
+def N_(message: str, *note: str) -> str:
+    """Mark a string of the template wording, with its note to translators (one item
+    per comment line); it is translated where it is used."""
+    _mark(message, None, note)
     return message
 
 
-def NC_(context: str, message: str) -> str:
-    """Mark a string with a context for extraction; the key is ``context\x04message``."""
+def NC_(context: str, message: str, *note: str) -> str:
+    """Mark a string with a context; the key is ``context\x04message``."""
+    _mark(message, context, note)
     return f"{context}\x04{message}"
 
 
-# TRANSLATORS: masthead line naming the original language;
-# %(language)s is its name in capitals (e.g. UKRAINIAN).
-ORIGINAL = N_("Original: %(language)s")
-# TRANSLATORS: masthead line of a statement issued in one language only.
-ONLY = N_("%(language)s only")
-# TRANSLATORS: page footer; keep both placeholders.
-PAGE = N_("Page %(page)s of %(pages)s")
-# TRANSLATORS: line printed on advance copies of a speech.
-CHECK = N_("Check against delivery")
+ORIGINAL = N_("Original: %(language)s",
+              "masthead line naming the original language;",
+              "%(language)s is its name in capitals (e.g. UKRAINIAN).")
+ONLY = N_("%(language)s only",
+          "masthead line of a statement issued in one language only.")
+PAGE = N_("Page %(page)s of %(pages)s",
+          "page footer; keep both placeholders.")
+CHECK = N_("Check against delivery",
+           "line printed on advance copies of a speech.")
 
 # Overrides of CLDR's date: `publisher update` fills each with the value used anyway
 # (see override_default), so every catalogue is complete; a value equal to the default
 # (or an empty one) changes nothing.
-# TRANSLATORS: CLDR pattern of the masthead date. `publisher update`
-# fills in this language's CLDR long date pattern, the default used
-# anyway; change it only to override it, e.g. d MMMM y 'года'
-# (Russian OSCE style).
-DATE_PATTERN = NC_("date-format", "long date pattern")
-# TRANSLATORS: the first day of a month in the masthead date.
-# `publisher update` fills in 1, the plain number (the default);
-# change it only to override it, e.g. 1er (French OSCE style).
-FIRST_DAY = NC_("date-format", "day 1")
+DATE_PATTERN = NC_("date-format", "long date pattern",
+                   "CLDR pattern of the masthead date. `publisher update`",
+                   "fills in this language's CLDR long date pattern, the default used",
+                   "anyway; change it only to override it, e.g. d MMMM y 'года'",
+                   "(Russian OSCE style).")
+FIRST_DAY = NC_("date-format", "day 1",
+                "the first day of a month in the masthead date.",
+                "`publisher update` fills in 1, the plain number (the default);",
+                "change it only to override it, e.g. 1er (French OSCE style).")
 OPTIONAL_CONTEXTS = ("date-format",)
 """Template messages that only override CLDR's defaults: an empty one means the default."""
 

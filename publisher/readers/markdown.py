@@ -34,8 +34,6 @@ MAX_BLOCK_DEPTH = 20
 _MD = MarkdownIt("commonmark", {"maxNesting": 2 * MAX_BLOCK_DEPTH + 10})
 
 REQUIRED = ("mission", "date", "title", "original")
-TRANSLATABLE = ("title", "meeting", "agenda")
-"""Front-matter fields that are gettext messages (their msgctxt is the field name)."""
 KNOWN = REQUIRED + ("symbol", "meeting", "agenda", "languages", "check_against_delivery")
 
 _ALLOWED_TAGS = {"sup": Sup, "sub": Sub}

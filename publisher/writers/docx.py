@@ -244,7 +244,7 @@ def _property(text: str, limit: int = PROPERTY_LIMIT) -> str:
     return cut.rstrip(" ,;:.-–—") + "…"
 
 
-def write_docx(edition: Edition, template_dir: Path) -> bytes:
+def write_docx(edition: Edition, template_dir: Path, variant: str = "") -> bytes:
     reference = template_dir / REFERENCE
     if not reference.is_file():
         raise TemplateError(f"reference document '{REFERENCE}' not found", template_dir)

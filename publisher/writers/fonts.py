@@ -16,9 +16,13 @@ import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Any, Iterator
 
-from ..errors import TemplateError
+from ..errors import PublisherError, TemplateError
 from ..fsutil import atomic_write
+
+if TYPE_CHECKING:
+    from ..model import Block, Edition
 
 FAMILIES = ("Noto Serif", "Amiri")
 """Families the PDF uses: the text face and the Arabic-script face.
@@ -42,7 +46,8 @@ class FontFace:
     variable: bool = False
 
 
-def _family(name: str):  # type: ignore[no-untyped-def]
+def _family(name: str) -> Any:
+    """The font package's description of a family (an untyped third-party object)."""
     import fontpkg
 
     try:
@@ -290,3 +295,49 @@ def missing_glyphs(text: str) -> list[str]:
     have = covered_codepoints()
     return sorted({ch for ch in text if ord(ch) not in have
                    and unicodedata.category(ch) not in ("Cc", "Cf")})
+
+
+def _edition_texts(edition: Edition) -> Iterator[tuple[str, int | None]]:
+    """Every piece of text an edition prints, with the statement line it comes from."""
+    from ..model import Heading, ListBlock, Paragraph, Quote
+
+    meta = edition.statement.meta
+    for name in ("title", "meeting", "agenda"):
+        text = getattr(meta, name)
+        if text is not None:
+            yield text.plain, meta.line_of(name)
+
+    def blocks(items: tuple[Block, ...]) -> Iterator[tuple[str, int | None]]:
+        for b in items:
+            if isinstance(b, (Paragraph, Heading)):
+                yield b.text.plain, b.line
+            elif isinstance(b, ListBlock):
+                for item in b.items:
+                    yield from blocks(item)
+            elif isinstance(b, Quote):
+                yield from blocks(b.children)
+
+    yield from blocks(edition.statement.blocks)
+    for line in (edition.date_text, edition.language_line, edition.original_line,
+                 edition.check_line, meta.symbol, *edition.mission.name_lines,
+                 *edition.mission.address_lines, *(p.text for p in edition.page_label)):
+        if line:
+            yield line, None
+
+
+def check_glyphs(edition: Edition) -> None:
+    """The PDF writer's preflight: every character an edition prints must have a glyph
+    in the PDF fonts, or the edition's PDF is an error (naming the first line) before
+    anything is rendered."""
+    import unicodedata
+
+    first_line: dict[str, int | None] = {}
+    for text, line in _edition_texts(edition):
+        for ch in missing_glyphs(text):
+            first_line.setdefault(ch, line)
+    if first_line:
+        chars = ", ".join(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})"
+                          for ch in sorted(first_line))
+        line = min((ln for ln in first_line.values() if ln), default=None)
+        raise PublisherError(f"[{edition.lang}] no glyph in the PDF fonts ({', '.join(FAMILIES)}) "
+                             f"for {chars}", edition.statement.path, line)

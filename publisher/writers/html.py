@@ -136,5 +136,5 @@ def data_uri(path: Path) -> str:
     return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
 
 
-def write_html(edition: Edition, template_dir: Path) -> bytes:
+def write_html(edition: Edition, template_dir: Path, variant: str = "") -> bytes:
     return render_html(edition, template_dir).encode("utf-8")

@@ -82,11 +82,11 @@ def _emblem_src(edition: Edition) -> str | None:
     return data_uri(Path(edition.mission.emblem))
 
 
-def write_pdf(edition: Edition, template_dir: Path) -> bytes:
+def write_pdf(edition: Edition, template_dir: Path, variant: str = PDF_VARIANT) -> bytes:
     preload_hyphenation(edition.lang)
     html = render_html(edition, template_dir, media="print",
                        extra={"fonts_css": Markup(font_face_css()), "emblem_src": _emblem_src(edition)})
-    return html_to_pdf(html, template_dir, edition.timestamp, (), edition.pdf_variant)
+    return html_to_pdf(html, template_dir, edition.timestamp, (), variant)
 
 
 def html_to_pdf(html: str, template_dir: Path, timestamp: datetime.datetime,

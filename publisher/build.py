@@ -1,0 +1,409 @@
+"""The build: plan which outputs are stale, render them, record what was written.
+
+1. **Plan** (before the lock; writes nothing): read each statement (or its summary from
+   the cache when its bytes and its mission profile are unchanged), list the outputs
+   asked for, hash each one's inputs, and translate only the editions a stale output
+   needs. Bad input, a missing template and ``--strict`` problems stop here.
+2. **Render** (under ``build/.publisher.lock``): the stale outputs go to a
+   :class:`BuildSession`, which owns the worker pool for its whole life.
+3. **Record**: the cache, ``manifest.json`` and ``index.html``.
+
+The matrix mechanics (digests, cache file, lock, manifest, workers) are in
+:mod:`publisher.matrix`; editions are made by :mod:`publisher.editions`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import hashlib
+import logging
+import os
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from . import __version__, matrix
+from .errors import PublisherError, StrictModeError, TemplateError, display_path
+from .fsutil import atomic_write
+from .matrix import BuildCache, OutputRecord, StatementSummary, Unit
+from .project import Missions, Project, check_unique, read_statement, wanted_languages
+from .writers import FORMATS, PDF_VARIANTS
+
+if TYPE_CHECKING:
+    from .editions import TemplateMessages
+    from .model import Edition, Statement
+
+log = logging.getLogger("publisher")
+
+
+@dataclass
+class BuildOptions:
+    paths: list[str] = field(default_factory=list)
+    languages: list[str] = field(default_factory=list)
+    formats: list[str] = field(default_factory=list)
+    strict: bool = False
+    out_dir: Path | None = None
+    pdf_variant: str = PDF_VARIANTS[0]
+    jobs: int = 0
+    """Worker processes; 0 means one per core."""
+    shard: str | None = None
+    """``I/N``: build only the I-th of N deterministic slices of the matrix."""
+    progress: Callable[[int, int, matrix.Result], None] | None = None
+
+
+@dataclass
+class Output:
+    statement: str
+    lang: str
+    format: str
+    path: Path
+    size: int
+    sha256: str
+
+
+@dataclass
+class BuildReport:
+    outputs: list[Output] = field(default_factory=list)
+    """Every requested output that exists after the build (built now or up to date)."""
+    warnings: list[str] = field(default_factory=list)
+    coverage: dict[tuple[str, str], float] = field(default_factory=dict)
+    failed: list[str] = field(default_factory=list)
+    built: int = 0
+    up_to_date: int = 0
+    seconds: float = 0.0
+    peak_worker_rss_mb: float = 0.0
+
+
+EditionKey = tuple[str, str]
+"""(statement slug, language)."""
+
+
+@dataclass
+class BuildPlan:
+    """What the build will do, decided before the lock is taken."""
+
+    summaries: list[StatementSummary]
+    units: list[Unit]
+    """Every output asked for."""
+    digests: dict[Unit, str]
+    stale: list[Unit]
+    """The outputs to render."""
+    editions: dict[EditionKey, Edition]
+    """The editions the stale outputs need."""
+    edition_warnings: dict[EditionKey, list[str]]
+    font_files: list[str]
+    template_messages: TemplateMessages | None
+
+
+class BuildSession:
+    """The worker pool's whole life: started once the build knows its stale outputs,
+    with no more workers than it has outputs (one output renders in this process),
+    closed in one place when the session ends."""
+
+    def __init__(self, jobs: int) -> None:
+        self.workers = jobs or os.cpu_count() or 1
+        self.renderer: matrix.Renderer | None = None
+
+    def __enter__(self) -> BuildSession:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def start(self, stale: list[Unit]) -> None:
+        """Start the workers for these outputs now, so they load the engines while the
+        editions are translated."""
+        if self.renderer is not None or not stale:
+            return
+        formats = tuple(sorted({u.fmt for u in stale}))
+        workers = min(self.workers, len(stale))
+        if "pdf" in formats:
+            matrix.prepare_fonts(self.workers, lambda text: log.warning("%s", text))
+        self.renderer = matrix.Renderer(workers, formats)
+
+    def render(self, jobs: list[matrix.Job], done: Callable[[matrix.Result], None],
+               meanwhile: Callable[[], None]) -> list[matrix.Result]:
+        if not jobs:
+            meanwhile()
+            return []
+        self.start([job.unit for job in jobs])
+        assert self.renderer is not None
+        return self.renderer.run(jobs, done, meanwhile)
+
+    def close(self) -> None:
+        if self.renderer is not None:
+            self.renderer.close()
+            self.renderer = None
+
+
+def build(project: Project, options: BuildOptions) -> BuildReport:
+    """Build every requested statement x language x format into ``build/<slug>/``.
+
+    Only stale outputs are rendered (see :mod:`publisher.matrix`); a failed output is
+    reported and the others are still built. Bad input and ``--strict`` warnings stop
+    the build before anything is written.
+    """
+    started = time.perf_counter()
+    options = dataclasses.replace(options, languages=wanted_languages(options.languages))
+    formats = options.formats or list(FORMATS)
+    paths = project.statement_paths(options.paths)
+    out_root = options.out_dir or project.build_dir
+    report = BuildReport()
+
+    def waiting() -> None:
+        log.warning("%s: warning: another build is writing here; waiting for it",
+                    display_path(out_root))
+
+    with BuildSession(options.jobs) as session:
+        plan = _plan(project, options, formats, paths, out_root, report, session)
+        with matrix.build_lock(out_root, waiting):
+            cache = BuildCache.load(out_root)  # again: another build may have just finished
+            _render_and_record(project, options, plan, cache, out_root, report, session)
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+# ---------------------------------------------------------------- plan
+
+def summarize(project: Project, paths: list[Path], cache: BuildCache,
+              missions: Missions) -> tuple[list[StatementSummary], dict[str, Statement]]:
+    """What the build matrix needs of each statement, and the statements it had to parse.
+
+    A statement whose bytes and mission profile are unchanged since the last build is
+    not parsed again: its summary comes from the cache, which is what makes a rebuild
+    with nothing changed nearly free."""
+    from .symbols import symbol_problem
+
+    summaries: list[StatementSummary] = []
+    parsed: dict[str, Statement] = {}
+    for path in paths:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        known = cache.statements.get(str(path))
+        if (known is not None and known.sha256 == digest
+                and known.mission_sha256 == _file_digest(project.mission_path(known.mission))):
+            summaries.append(known)
+            continue
+        st = read_statement(path, missions)
+        parsed[st.slug] = st
+        problem = symbol_problem(st.meta.symbol) if st.meta.symbol else None
+        summaries.append(StatementSummary(
+            path=str(path), sha256=digest, slug=st.slug, mission=st.meta.mission,
+            mission_sha256=_file_digest(project.mission_path(st.meta.mission)),
+            languages=st.meta.languages, original=st.meta.original, title=st.meta.title.plain,
+            date=st.meta.date.isoformat(),
+            symbol_warning=(f"{display_path(st.path)}:{st.meta.line_of('symbol')}: warning: "
+                            f"{problem}") if problem else ""))
+    check_unique([(s.slug, s.path) for s in summaries])
+    return summaries, parsed
+
+
+def _file_digest(path: Path) -> str:
+    try:
+        return hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return ""
+
+
+def _check_templates(project: Project, formats: list[str]) -> None:
+    """A missing template stops the build before anything is written."""
+    needed = ["index.html"]
+    if {"html", "pdf"} & set(formats):
+        needed += ["statement.html", "statement.css"]
+    if "docx" in formats:
+        needed += ["reference.docx"]
+    for name in needed:
+        if not (project.templates / name).is_file():
+            raise TemplateError(f"template '{name}' not found", project.templates)
+
+
+def _plan(project: Project, options: BuildOptions, formats: list[str], paths: list[Path],
+          out_root: Path, report: BuildReport, session: BuildSession) -> BuildPlan:
+    """Everything before the lock: read and validate the statements (bad input leaves the
+    output folder untouched), find what is stale, translate what it needs."""
+    from .editions import Translator
+    from .i18n import TEMPLATES_DOMAIN, mission_domain
+
+    cache = BuildCache.load(out_root)
+    missions = Missions(project)
+    summaries, parsed = summarize(project, paths, cache, missions)
+    if options.languages:
+        known = {lang for s in summaries for lang in s.languages}
+        unknown = [lang for lang in options.languages if lang not in known]
+        if unknown:
+            raise PublisherError(f"no statement is published in {', '.join(unknown)} "
+                                 f"(languages: {', '.join(sorted(known))})")
+    report.warnings += [s.symbol_warning for s in summaries if s.symbol_warning]
+    _check_templates(project, formats)
+
+    by_slug = {s.slug: s for s in summaries}
+    units = [Unit(s.slug, lang, fmt) for s in summaries for lang in s.languages
+             if not options.languages or lang in options.languages for fmt in formats]
+    units = matrix.shard(units, options.shard)
+    shared = {fmt: matrix.tree_digest(project.templates, fmt) for fmt in formats}
+    fonts, font_files = matrix.fonts_digest(cache.font_files) if "pdf" in formats else ("", [])
+    digests: dict[Unit, str] = {}
+    for u in units:
+        s = by_slug[u.slug]
+        inputs = [Path(s.path), project.po(u.lang, u.slug), project.po(u.lang, TEMPLATES_DOMAIN),
+                  project.po(u.lang, mission_domain(s.mission))]
+        opts = f"pdf={options.pdf_variant}\0fonts={fonts}" if u.fmt == "pdf" else ""
+        digests[u] = matrix.unit_digest(u, inputs, shared[u.fmt], opts)
+    stale = [u for u in units
+             if not matrix.is_fresh(cache.outputs.get(u.key()), digests[u], u.path(out_root))]
+    session.start(stale)  # the workers load the engines while we translate
+
+    # Translate only the editions something stale needs; replay the others' warnings.
+    translator = Translator(project, cache.template_messages, missions)
+    editions: dict[EditionKey, Edition] = {}
+    edition_warnings: dict[EditionKey, list[str]] = {}
+    needed = {(u.slug, u.lang) for u in stale}
+    first: dict[EditionKey, Unit] = {}
+    for u in units:
+        first.setdefault((u.slug, u.lang), u)
+    for key, unit in first.items():
+        slug, lang = key
+        if key in needed:
+            warnings: list[str] = []
+            if slug not in parsed:
+                parsed[slug] = read_statement(by_slug[slug].path, missions)
+            editions[key], report.coverage[key] = translator.edition(parsed[slug], lang, warnings)
+            report.warnings += warnings
+            edition_warnings[key] = warnings
+        else:
+            rec = cache.outputs[unit.key()]  # fresh, so recorded
+            report.coverage[key] = rec.completeness
+            report.warnings += rec.warnings
+    for w in report.warnings:
+        log.warning("%s", w)
+    _release_gate(project, options, units, report)
+    _preflight(stale, editions)
+    return BuildPlan(summaries, units, digests, stale, editions, edition_warnings, font_files,
+                     translator.known)
+
+
+def _release_gate(project: Project, options: BuildOptions, units: list[Unit],
+                  report: BuildReport) -> None:
+    """``--strict``: any warning, or any error ``publisher check`` finds in the catalogues
+    this build reads, stops the build before anything is written."""
+    if not options.strict:
+        return
+    from .translations import check
+
+    check_errors = [p for p in check(project, (), {(u.slug, u.lang) for u in units})
+                    if p.severity == "error"]
+    for p in check_errors:
+        log.error("%s", p.diagnostic())
+    if report.warnings or check_errors:
+        counts = [f"{len(check_errors)} translation check error(s)"] if check_errors else []
+        counts += [f"{len(report.warnings)} warning(s)"] if report.warnings else []
+        raise StrictModeError(f"{', '.join(counts)} and --strict: nothing was built")
+
+
+def _preflight(stale: list[Unit], editions: dict[EditionKey, Edition]) -> None:
+    """Each format's own check of the editions it will render (the PDF fonts' glyphs)."""
+    from .writers import preflight
+
+    for slug, lang, fmt in sorted({(u.slug, u.lang, u.fmt) for u in stale}):
+        preflight(fmt, editions[(slug, lang)])
+
+
+# ---------------------------------------------------------------- render and record
+
+def _render_and_record(project: Project, options: BuildOptions, plan: BuildPlan,
+                       cache: BuildCache, out_root: Path, report: BuildReport,
+                       session: BuildSession) -> None:
+    """Render the stale outputs, then record them (cache, manifest, index)."""
+    # A build we waited for may have made some of them meanwhile.
+    stale = [u for u in plan.stale
+             if not matrix.is_fresh(cache.outputs.get(u.key()), plan.digests[u], u.path(out_root))]
+    variant = {"pdf": options.pdf_variant}
+    jobs = [matrix.Job(u, plan.editions[(u.slug, u.lang)], project.templates, u.path(out_root),
+                       variant.get(u.fmt, "")) for u in stale]
+    done_count = 0
+
+    def done(result: matrix.Result) -> None:
+        nonlocal done_count
+        done_count += 1
+        if result.error:
+            log.error("%s: error: %s", display_path(result.path), result.error)
+        else:
+            log.info("wrote %s", display_path(result.path))
+        if options.progress:
+            options.progress(done_count, len(jobs), result)
+
+    # The index page is made while the workers render, assuming every output succeeds.
+    index: list[bytes] = []
+
+    def prepare_index() -> None:
+        index.append(index_page(project, plan.summaries, out_root, {u.key() for u in plan.units}))
+
+    if jobs:
+        matrix.retract_manifest(out_root)  # until it is written again below
+    results = session.render(jobs, done, prepare_index if jobs else lambda: None)
+    for r in results:
+        key = r.unit.key()
+        if r.error:
+            report.failed.append(f"{display_path(r.path)}: {r.error}")
+            cache.outputs.pop(key, None)
+            continue
+        edition = (r.unit.slug, r.unit.lang)
+        cache.outputs[key] = OutputRecord(
+            plan.digests[r.unit], r.size, r.mtime_ns, r.sha256, r.unit.slug, r.unit.lang,
+            r.unit.fmt, round(report.coverage[edition], 1),
+            tuple(plan.edition_warnings.get(edition, [])))
+        report.peak_worker_rss_mb = max(report.peak_worker_rss_mb, r.peak_rss_mb)
+    report.built = len(results) - len(report.failed)
+    report.up_to_date = len(plan.units) - len(stale)
+    for u in plan.units:
+        rec = cache.outputs.get(u.key())
+        if rec is not None:
+            report.outputs.append(Output(u.slug, u.lang, u.fmt, u.path(out_root), rec.size,
+                                         rec.sha256))
+    cache.statements = {s.path: s for s in plan.summaries}
+    if plan.font_files:
+        cache.font_files = plan.font_files
+    if plan.template_messages is not None:
+        cache.template_messages = plan.template_messages
+    cache.save(out_root)
+    matrix.write_manifest(out_root, cache.outputs)
+    if results or not (out_root / "index.html").exists():
+        if index and not report.failed:
+            atomic_write(out_root / "index.html", index[0])
+        else:
+            write_index(project, plan.summaries, out_root)
+
+
+# ---------------------------------------------------------------- the index page
+
+def write_index(project: Project, summaries: list[StatementSummary], out_root: Path) -> Path:
+    """``build/index.html`` linking every output of every statement found on disk."""
+    path = out_root / "index.html"
+    atomic_write(path, index_page(project, summaries, out_root))
+    return path
+
+
+def index_page(project: Project, summaries: list[StatementSummary], out_root: Path,
+               coming: set[str] | None = None) -> bytes:
+    """The index page's bytes; ``coming`` names outputs that will exist once rendered.
+    Links are relative and URL-quoted."""
+    from urllib.parse import quote
+
+    from .i18n import wording
+    from .writers.index import write_index as render_index
+
+    entries = []
+    for s in summaries:
+        rows = []
+        for lang in s.languages:
+            names = {fmt: f"{s.slug}/{s.slug}.{lang}.{fmt}" for fmt in FORMATS}
+            files = {fmt: quote(name) for fmt, name in names.items()
+                     if name in (coming or ()) or (out_root / name).is_file()}
+            rows.append({"lang": lang, "name": wording.language_name(lang, lang),
+                         "dir": wording.direction(lang), "files": files})
+        entries.append({"slug": s.slug, "title": s.title,
+                        "date": datetime.date.fromisoformat(s.date),
+                        "lang": s.original, "dir": wording.direction(s.original), "rows": rows})
+    return render_index(project.templates, entries, list(FORMATS), f"publisher {__version__}")
+

@@ -1,0 +1,51 @@
+"""The layering ARCHITECTURE.md describes: each module imports only modules listed below
+it, so the build core stays a stack a newcomer can read from the bottom up."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+PACKAGE = Path(__file__).resolve().parent.parent / "publisher"
+
+LAYERS = ["cli", "pipeline", "review", "build", "translations", "matrix", "editions",
+          "project", "writers", "links", "readers", "i18n", "model", "symbols", "fsutil",
+          "errors"]
+"""Top to bottom, as in ARCHITECTURE.md."""
+
+
+def imports(path: Path) -> set[str]:
+    """The top-level modules of ``publisher`` that ``path`` imports (at any depth)."""
+    rel = path.relative_to(PACKAGE.parent).with_suffix("").parts
+    package = list(rel[:-1])
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.ImportFrom) and node.level:
+            base = package[:len(package) - (node.level - 1)]
+            names = [node.module] if node.module else [a.name for a in node.names]
+            for name in names:
+                parts = base + name.split(".")
+                if len(parts) > 1:
+                    found.add(parts[1])
+        elif isinstance(node, ast.ImportFrom) and (node.module or "").startswith("publisher."):
+            found.add(node.module.split(".")[1])
+    return found - {"__version__"}
+
+
+def test_every_module_imports_only_the_layers_below_it():
+    wrong = []
+    for path in sorted(PACKAGE.rglob("*.py")):
+        rel = path.relative_to(PACKAGE).with_suffix("").parts
+        if rel[0] in ("__init__", "__main__"):
+            continue
+        name = rel[0]
+        assert name in LAYERS, f"{name} is not placed in a layer (ARCHITECTURE.md)"
+        below = set(LAYERS[LAYERS.index(name) + 1:]) | {name}
+        wrong += [f"{path.relative_to(PACKAGE)} imports {dep}" for dep in imports(path) - below]
+    assert not wrong, wrong
+
+
+def test_the_architecture_document_lists_every_module():
+    text = (PACKAGE.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
+    for name in LAYERS:
+        assert f"`{name}" in text, name
