@@ -11,7 +11,7 @@ The zip is written with fixed timestamps and order, so equal inputs give equal b
 from __future__ import annotations
 
 import io
-from typing import Any
+from typing import Any, Iterator
 import zipfile
 from pathlib import Path
 
@@ -28,7 +28,7 @@ from ..errors import TemplateError
 from ..links import link_problem
 from ..model import (
     Block, Code, Edition, Emph, HardBreak, Heading, Inline, Link, ListBlock, Paragraph,
-    Quote, Rule, Strong, Sub, Sup, Text,
+    Quote, Rule, Strong, Sub, Sup, Text, heading_levels,
 )
 
 REFERENCE = "reference.docx"
@@ -48,6 +48,7 @@ class _Styles:
         missing = [n for n in required if n not in self.ids]
         if missing:
             raise TemplateError(f"reference document lacks the styles {', '.join(missing)}", path)
+        self.path = path
 
     def para(self, container: object, name: str, text: str | None = None) -> DocxParagraph:
         par = container.add_paragraph(text) if text else container.add_paragraph()  # type: ignore[attr-defined]
@@ -62,22 +63,35 @@ class _Styles:
 
 
 
+_DIRECT = {"Strong": "bold", "Emphasis": "italic", "Superscript": "superscript",
+           "Subscript": "subscript"}
+"""Character styles that can also be set on a run directly (``w:b``, ``w:vertAlign``...)."""
+
+
+def _run_style(chain: tuple[str, ...]) -> str:
+    """The one character style a run can take for nested inline markup (outermost first):
+    code and links keep theirs, which direct formatting cannot give; else the innermost."""
+    for name in ("Verbatim Char", "Hyperlink"):
+        if name in chain:
+            return name
+    return chain[-1]
+
+
 def _add_runs(st: _Styles, par: DocxParagraph, nodes: tuple[Inline, ...],
               styles: tuple[str, ...] = (), container: object | None = None) -> None:
-    """Add runs for inline nodes; nested inline styles stack (innermost wins the run style)."""
+    """Add runs for inline nodes. Nested inline markup stacks: the run takes one character
+    style (:func:`_run_style`), the others as direct bold, italic, super- or subscript."""
     target: Any = container if container is not None else par._p
     for node in nodes:
         if isinstance(node, (Text, Code)):
             run = par.add_run(node.text)
             chain = styles + (("Verbatim Char",) if isinstance(node, Code) else ())
             if chain:
-                st.run(run, chain[-1])
-                # An outer style the run style cannot carry (bold inside a superscript).
-                for outer in chain[:-1]:
-                    if outer == "Strong":
-                        run.bold = True
-                    elif outer == "Emphasis":
-                        run.italic = True
+                style = _run_style(chain)
+                st.run(run, style)
+                for outer in chain:  # a bold superscript, an italic link
+                    if outer != style and outer in _DIRECT:
+                        setattr(run.font, _DIRECT[outer], True)
             if target is not par._p:
                 target.append(run._r)
         elif isinstance(node, HardBreak):
@@ -101,30 +115,99 @@ def _add_runs(st: _Styles, par: DocxParagraph, nodes: tuple[Inline, ...],
             _add_runs(st, par, node.children, styles + (_CHAR_STYLE[type(node)],), container)
 
 
-def _blocks(st: _Styles, document: Document, blocks: tuple[Block, ...],
-            list_depth: int = 0) -> None:
-    for b in blocks:
-        if isinstance(b, Paragraph):
-            style = "Body Text"
-            _add_runs(st, st.para(document, style), b.text.content)
-        elif isinstance(b, Heading):
-            _add_runs(st, st.para(document, f"Heading {min(b.level + 1, 6)}"), b.text.content)
-        elif isinstance(b, ListBlock):
-            style = "List Number" if b.ordered else "List Bullet"
-            for item in b.items:
-                for child in item:
+LIST_STYLES = {True: "List Number", False: "List Bullet"}
+"""Paragraph style of a list item's first paragraph, by ``ordered``. The reference
+document links each to a multilevel list definition: level N is a list nested N deep."""
+CONTINUE_STYLE = "List Continue"
+"""Further paragraphs of a list item: ``List Continue``, ``List Continue 2``... by depth."""
+BODY_STYLES = ["Body Text", "Quote", "Separator", *LIST_STYLES.values(), CONTINUE_STYLE,
+               *(f"Heading {n}" for n in range(2, 7))]
+"""Paragraph styles of the speech the reference document must have."""
+
+
+class _Blocks:
+    """Writes the blocks of the speech into the document body, in reading order.
+
+    Headings take the outline levels every format prints (:func:`heading_levels`). Each
+    list is its own numbering instance (``w:num``) of the list definition its style is
+    linked to, with the list's start number as a ``w:startOverride``: Word and LibreOffice
+    would otherwise continue one list's numbers in the next. A list nested N deep is
+    level N (``w:ilvl``) of that definition.
+    """
+
+    def __init__(self, st: _Styles, document: Document) -> None:
+        self.st = st
+        self.document = document
+        self.levels: Iterator[int] = iter(())
+        self.numbering = document.part.numbering_part.element
+        self.definitions = {ordered: self._definition(name) for ordered, name in LIST_STYLES.items()}
+        self.continued = [CONTINUE_STYLE]
+        while f"{CONTINUE_STYLE} {len(self.continued) + 1}" in st.ids:
+            self.continued.append(f"{CONTINUE_STYLE} {len(self.continued) + 1}")
+
+    def _definition(self, style_name: str) -> tuple[int, int]:
+        """(abstractNumId, deepest level) of the list definition a list style is linked to."""
+        style = self.document.styles.element.get_by_id(self.st.ids[style_name])
+        ppr = style.pPr if style is not None else None
+        num_pr = ppr.numPr if ppr is not None else None
+        if num_pr is not None and num_pr.numId is not None:
+            for num in self.numbering.num_lst:
+                if num.numId != num_pr.numId.val:
+                    continue
+                abstract = num.abstractNumId.val
+                for definition in self.numbering.findall(qn("w:abstractNum")):
+                    if definition.get(qn("w:abstractNumId")) == str(abstract):
+                        levels = [lvl.get(qn("w:ilvl")) for lvl in definition.findall(qn("w:lvl"))]
+                        if levels and all(level and level.isdigit() for level in levels):
+                            return abstract, max(int(level) for level in levels if level)
+        raise TemplateError(f"the style '{style_name}' of the reference document is not linked "
+                            "to a list definition (numbering)", self.st.path)
+
+    def write_body(self, blocks: tuple[Block, ...]) -> None:
+        self.levels = iter(heading_levels(blocks))
+        self.write(blocks)
+
+    def write(self, blocks: tuple[Block, ...], depth: int = 0) -> None:
+        """``depth``: how many lists enclose these blocks."""
+        for b in blocks:
+            if isinstance(b, Paragraph):
+                _add_runs(self.st, self.st.para(self.document, "Body Text"), b.text.content)
+            elif isinstance(b, Heading):
+                par = self.st.para(self.document, f"Heading {next(self.levels)}")
+                _add_runs(self.st, par, b.text.content)
+            elif isinstance(b, ListBlock):
+                self.write_list(b, depth)
+            elif isinstance(b, Quote):
+                for child in b.children:
                     if isinstance(child, Paragraph):
-                        _add_runs(st, st.para(document, style), child.text.content)
+                        _add_runs(self.st, self.st.para(self.document, "Quote"), child.text.content)
                     else:
-                        _blocks(st, document, (child,), list_depth + 1)
-        elif isinstance(b, Quote):
-            for child in b.children:
+                        self.write((child,), depth)
+            elif isinstance(b, Rule):
+                self.st.para(self.document, "Separator", "* * *")
+
+    def write_list(self, b: ListBlock, depth: int) -> None:
+        definition, deepest = self.definitions[b.ordered]
+        level = min(depth, deepest)
+        num = self.numbering.add_num(definition)
+        num.add_lvlOverride(ilvl=level).add_startOverride(b.start)
+        continued = self.continued[min(depth, len(self.continued) - 1)]
+        for item in b.items:
+            # The item's number goes on its first paragraph (an empty one when the item
+            # opens with another block: HTML, too, puts the marker before that block).
+            first = self.st.para(self.document, LIST_STYLES[b.ordered])
+            num_pr = first._p.get_or_add_pPr().get_or_add_numPr()
+            num_pr.get_or_add_ilvl().val = level
+            num_pr.get_or_add_numId().val = num.numId
+            rest = item
+            if item and isinstance(item[0], Paragraph):
+                _add_runs(self.st, first, item[0].text.content)
+                rest = item[1:]
+            for child in rest:
                 if isinstance(child, Paragraph):
-                    _add_runs(st, st.para(document, "Quote"), child.text.content)
+                    _add_runs(self.st, self.st.para(self.document, continued), child.text.content)
                 else:
-                    _blocks(st, document, (child,), list_depth)
-        elif isinstance(b, Rule):
-            st.para(document, "Separator", "* * *")
+                    self.write((child,), depth + 1)
 
 
 def _field(par: DocxParagraph, instruction: str, placeholder: str = "1") -> None:
@@ -249,10 +332,10 @@ def write_docx(edition: Edition, template_dir: Path, variant: str = "") -> bytes
     if not reference.is_file():
         raise TemplateError(f"reference document '{REFERENCE}' not found", template_dir)
     document = docx.Document(str(reference))
-    st = _Styles(document, ["Body Text", "Masthead", "Mission Name", "Mission Address",
-                            "Check Line", "Statement Title", "Meeting", "Agenda Item",
+    st = _Styles(document, ["Masthead", "Mission Name", "Mission Address", "Check Line",
+                            "Statement Title", "Meeting", "Agenda Item",
                             "Superscript", "Subscript", "Strong", "Emphasis", "Hyperlink",
-                            "Header", "Footer", "Quote", "List Bullet", "List Number"], reference)
+                            "Verbatim Char", "Header", "Footer", *BODY_STYLES], reference)
     body = document.element.body
     for child in list(body):
         if child.tag != qn("w:sectPr"):
@@ -302,7 +385,7 @@ def write_docx(edition: Edition, template_dir: Path, variant: str = "") -> bytes
         _add_runs(st, st.para(document, "Meeting"), meta.meeting.content)
     if meta.agenda:
         _add_runs(st, st.para(document, "Agenda Item"), meta.agenda.content)
-    _blocks(st, document, edition.statement.blocks)
+    _Blocks(st, document).write_body(edition.statement.blocks)
 
     if rtl:
         for part in (document, head, section.header, section.first_page_footer, section.footer):

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import jinja2
 from markupsafe import Markup, escape
@@ -19,7 +19,7 @@ from ..errors import TemplateError
 from ..links import link_problem
 from ..model import (
     Block, Code, Edition, Emph, HardBreak, Heading, Inline, Link, ListBlock, Paragraph,
-    Quote, Rule, Strong, Sub, Sup, Text,
+    Quote, Rule, Strong, Sub, Sup, Text, heading_levels,
 )
 
 TEMPLATE = "statement.html"
@@ -46,22 +46,29 @@ def inline_html(nodes: tuple[Inline, ...]) -> Markup:
     return Markup("").join(out)
 
 
-def blocks_html(blocks: tuple[Block, ...], heading_offset: int = 1) -> Markup:
+def blocks_html(blocks: tuple[Block, ...], levels: Iterator[int] | None = None) -> Markup:
+    """The body's blocks as HTML; ``levels`` yields the heading levels in reading order
+    (see :func:`heading_levels`), shared with the nested calls."""
+    if levels is None:
+        levels = iter(heading_levels(blocks))
     out: list[Markup] = []
     for b in blocks:
         if isinstance(b, Paragraph):
             out.append(Markup("<p>%s</p>\n") % inline_html(b.text.content))
         elif isinstance(b, Heading):
-            level = min(b.level + heading_offset, 6)
+            level = next(levels)
             out.append(Markup(f"<h{level}>%s</h{level}>\n") % inline_html(b.text.content))
         elif isinstance(b, ListBlock):
             tag = "ol" if b.ordered else "ul"
-            start = Markup(' start="%d"') % b.start if b.ordered and b.start != 1 else ""
-            items = Markup("").join(Markup("<li>%s</li>\n") % blocks_html(item, heading_offset)
+            start: Markup | str = ""
+            if b.ordered and b.start != 1:
+                # The counter too: WeasyPrint reads ``start`` only as a presentational hint.
+                start = Markup(' start="%d" style="counter-reset: list-item %d"') % (b.start, b.start - 1)
+            items = Markup("").join(Markup("<li>%s</li>\n") % blocks_html(item, levels)
                                     for item in b.items)
             out.append(Markup(f"<{tag}%s>\n%s</{tag}>\n") % (start, items))
         elif isinstance(b, Quote):
-            out.append(Markup("<blockquote>\n%s</blockquote>\n") % blocks_html(b.children, heading_offset))
+            out.append(Markup("<blockquote>\n%s</blockquote>\n") % blocks_html(b.children, levels))
         elif isinstance(b, Rule):
             out.append(Markup("<hr>\n"))
     return Markup("").join(out)
