@@ -25,7 +25,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
 from . import __version__, matrix
-from .errors import PublisherError, StrictModeError, TemplateError, display_path
+from .errors import (
+    Diagnostic, PublisherError, StrictModeError, TemplateError, display_path, warning,
+)
 from .fsutil import atomic_write
 from .matrix import BuildCache, OutputRecord, StatementSummary, Unit
 from .project import Missions, Project, check_unique, read_statement, wanted_languages
@@ -67,7 +69,7 @@ class Output:
 class BuildReport:
     outputs: list[Output] = field(default_factory=list)
     """Every requested output that exists after the build (built now or up to date)."""
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
     coverage: dict[tuple[str, str], float] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
     built: int = 0
@@ -92,7 +94,7 @@ class BuildPlan:
     """The outputs to render."""
     editions: dict[EditionKey, Edition]
     """The editions the stale outputs need."""
-    edition_warnings: dict[EditionKey, list[str]]
+    edition_warnings: dict[EditionKey, list[Diagnostic]]
     font_files: list[str]
     template_messages: TemplateMessages | None
 
@@ -193,8 +195,8 @@ def summarize(project: Project, paths: list[Path], cache: BuildCache,
             mission_sha256=_file_digest(project.mission_path(st.meta.mission)),
             languages=st.meta.languages, original=st.meta.original, title=st.meta.title.plain,
             date=st.meta.date.isoformat(),
-            symbol_warning=(f"{display_path(st.path)}:{st.meta.line_of('symbol')}: warning: "
-                            f"{problem}") if problem else ""))
+            symbol_warning=warning("symbol", problem, st.path, st.meta.line_of("symbol"))
+            if problem else None))
     check_unique([(s.slug, s.path) for s in summaries])
     return summaries, parsed
 
@@ -234,7 +236,7 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
         if unknown:
             raise PublisherError(f"no statement is published in {', '.join(unknown)} "
                                  f"(languages: {', '.join(sorted(known))})")
-    report.warnings += [s.symbol_warning for s in summaries if s.symbol_warning]
+    report.warnings += [s.symbol_warning for s in summaries if s.symbol_warning is not None]
     _check_templates(project, formats)
 
     by_slug = {s.slug: s for s in summaries}
@@ -257,7 +259,7 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
     # Translate only the editions something stale needs; replay the others' warnings.
     translator = Translator(project, cache.template_messages, missions)
     editions: dict[EditionKey, Edition] = {}
-    edition_warnings: dict[EditionKey, list[str]] = {}
+    edition_warnings: dict[EditionKey, list[Diagnostic]] = {}
     needed = {(u.slug, u.lang) for u in stale}
     first: dict[EditionKey, Unit] = {}
     for u in units:
@@ -265,7 +267,7 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
     for key, unit in first.items():
         slug, lang = key
         if key in needed:
-            warnings: list[str] = []
+            warnings: list[Diagnostic] = []
             if slug not in parsed:
                 parsed[slug] = read_statement(by_slug[slug].path, missions)
             editions[key], report.coverage[key] = translator.edition(parsed[slug], lang, warnings)
@@ -294,7 +296,7 @@ def _release_gate(project: Project, options: BuildOptions, units: list[Unit],
     check_errors = [p for p in check(project, (), {(u.slug, u.lang) for u in units})
                     if p.severity == "error"]
     for p in check_errors:
-        log.error("%s", p.diagnostic())
+        log.error("%s", p)
     if report.warnings or check_errors:
         counts = [f"{len(check_errors)} translation check error(s)"] if check_errors else []
         counts += [f"{len(report.warnings)} warning(s)"] if report.warnings else []

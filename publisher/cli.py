@@ -61,8 +61,7 @@ def _split(values: tuple[str, ...]) -> list[str]:
 
 def _fail(exc: Exception) -> None:
     if isinstance(exc, PublisherError):
-        loc = exc.location
-        text = f"{loc}: error: {exc.message}" if loc else f"error: {exc.message}"
+        text = str(exc.diagnostic())
     else:
         text = f"error: {exc}"
     click.echo(text, err=True)
@@ -174,7 +173,8 @@ def build(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...
     if as_json:
         click.echo(json.dumps({
             "built": report.built, "up_to_date": report.up_to_date,
-            "failed": report.failed, "warnings": report.warnings,
+            "failed": report.failed, "warnings": [str(w) for w in report.warnings],
+            "diagnostics": [w.as_dict() for w in report.warnings],
             "seconds": round(report.seconds, 3),
             "peak_worker_rss_mb": round(report.peak_worker_rss_mb, 1),
             "outputs": [{"statement": o.statement, "language": o.lang, "format": o.format,
@@ -308,7 +308,8 @@ def check(ctx: click.Context, langs: tuple[str, ...], as_json: bool, strict: boo
     """Translation QA over every catalogue: inline markup, numbers, placeholders,
     brackets and quotation marks, whitespace, headers, untranslated and fuzzy entries.
 
-    Prints every problem as FILE:LINE: [check] message and exits 1 if any is an error.
+    Prints every problem as FILE:LINE: error|warning: [check] message and exits 1
+    if any is an error.
 
     \b
     Examples:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from . import __version__
-from .errors import display_path
+from .errors import Diagnostic, warning
 from .project import Missions, Project, mission_messages
 
 if TYPE_CHECKING:
@@ -95,7 +95,7 @@ class Translator:
                 return tag
         return lang
 
-    def mission_strings(self, mission: Mission, lang: str) -> tuple[dict[str, str], list[str]]:
+    def mission_strings(self, mission: Mission, lang: str) -> tuple[dict[str, str], list[Diagnostic]]:
         """The letterhead lines of ``mission`` in ``lang``, from its own catalogue
         (``mission.<id>``), with warnings about those lines only."""
         from .i18n import TEMPLATES_SOURCE, mission_domain
@@ -105,29 +105,28 @@ class Translator:
             return {}, []
         cat, po = self.catalog(lang, mission_domain(mission.id))
         if cat is None:
-            return {}, [f"{display_path(po)}: warning: no catalogue for '{lang}'; the letterhead "
-                        f"of mission '{mission.id}' stays in the source language "
-                        "(run `publisher update`)"]
+            return {}, [warning("no-catalogue", f"{lang}: no catalogue; the letterhead of mission "
+                                f"'{mission.id}' stays in the source language (run "
+                                "`publisher update`)", po)]
         return template_strings(cat, mission_messages(mission), lang, po)
 
     @staticmethod
-    def _safe_links(statement: Statement, lang: str, warnings: list[str]) -> Statement:
+    def _safe_links(statement: Statement, lang: str, warnings: list[Diagnostic]) -> Statement:
         """The statement without the links no edition may carry (see :mod:`publisher.links`)."""
         from .i18n.segments import Segment, map_segments
         from .links import safe_links
 
-        where = display_path(statement.path)
-
         def one(seg: Segment, text: RichText) -> RichText:
             def report(href: str, why: str) -> None:
                 shown = href if len(href) <= 60 else href[:59] + "…"
-                warnings.append(f"{where}:{seg.line}: warning: [{lang}] link {shown!r} not "
-                                f"published (its text is kept): {why}")
+                warnings.append(warning("link", f"{lang}: link {shown!r} not published (its "
+                                        f"text is kept): {why}", statement.path, seg.line))
             return safe_links(text, report)
 
         return map_segments(statement, one)
 
-    def edition(self, statement: Statement, lang: str, warnings: list[str]) -> tuple[Edition, float]:
+    def edition(self, statement: Statement, lang: str,
+                warnings: list[Diagnostic]) -> tuple[Edition, float]:
         from .i18n import TEMPLATES_SOURCE, wording
         from .i18n.catalogs import TEMPLATES_DOMAIN
         from .i18n.translate import translate_statement, template_strings

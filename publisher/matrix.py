@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
 
 from . import __version__
-from .errors import PublisherError
+from .errors import Diagnostic, PublisherError
 from .fsutil import atomic_write
 
 if TYPE_CHECKING:
@@ -44,6 +44,8 @@ MANIFEST = "manifest.json"
 
 class LockError(PublisherError):
     """The build lock cannot be taken safely (it is not a plain file of its own)."""
+
+    code = "lock"
 
 
 @dataclass(frozen=True)
@@ -138,26 +140,29 @@ class OutputRecord:
     format: str
     completeness: float
     """Percent of the statement's messages published translated."""
-    warnings: tuple[str, ...] = ()
+    warnings: tuple[Diagnostic, ...] = ()
     """The warnings its edition gave (replayed when it is up to date)."""
 
     def to_json(self) -> dict[str, object]:
         return {"digest": self.digest, "size": self.size, "mtime_ns": self.mtime_ns,
                 "sha256": self.sha256, "statement": self.statement, "lang": self.lang,
                 "format": self.format, "completeness": self.completeness,
-                "warnings": list(self.warnings)}
+                "warnings": [w.as_dict() for w in self.warnings]}
 
     @classmethod
     def from_json(cls, data: object) -> OutputRecord | None:
         """The record, or None for anything that is not one (a hand-edited cache)."""
         if not isinstance(data, dict):
             return None
+        found = data.get("warnings", [])
+        warnings = [Diagnostic.from_dict(w) for w in found] if isinstance(found, list) else [None]
+        if None in warnings:
+            return None
         try:
-            warnings = _str_list(data.get("warnings", []))
             record = cls(str(data["digest"]), int(data["size"]), int(data["mtime_ns"]),
                          str(data["sha256"]), str(data["statement"]), str(data["lang"]),
                          str(data["format"]), float(data["completeness"]),
-                         tuple(warnings or ()))
+                         tuple(w for w in warnings if w is not None))
         except (KeyError, TypeError, ValueError):
             return None
         return record
@@ -178,11 +183,12 @@ class StatementSummary:
     original: str
     title: str
     date: str
-    symbol_warning: str = ""
+    symbol_warning: Diagnostic | None = None
 
     def to_json(self) -> dict[str, object]:
         data: dict[str, object] = dict(self.__dict__)
         data["languages"] = list(self.languages)
+        data["symbol_warning"] = self.symbol_warning.as_dict() if self.symbol_warning else None
         return data
 
     @classmethod
@@ -196,7 +202,7 @@ class StatementSummary:
         try:
             return cls(text["path"], text["sha256"], text["slug"], text["mission"],
                        text["mission_sha256"], tuple(langs), text["original"],
-                       text["title"], text["date"], text.get("symbol_warning", ""))
+                       text["title"], text["date"], Diagnostic.from_dict(data.get("symbol_warning")))
         except KeyError:
             return None
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from .editions import Translator
-from .errors import CatalogError, PublisherError, display_path
+from .errors import CatalogError, PublisherError, display_path, warning
 from .project import (
     Missions, Project, mission_messages, read_statements, wanted_languages, wording_languages,
 )
@@ -243,7 +243,8 @@ def check(project: Project, languages: Iterable[str] = (),
             originals[seed.stem] = st.meta.original
             missions_of[seed.stem] = mission_domain(st.meta.mission)
         except PublisherError as exc:
-            log.warning("%s: warning: %s (numbers checked as English)", exc.location, exc.message)
+            log.warning("%s", warning(exc.code, f"{exc.message} (numbers checked as English)",
+                                      exc.path, exc.line))
     problems: list[Problem] = []
     statements = set(originals) | {slug for slug, _ in chosen or ()}
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 import re
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Callable, Iterator
@@ -20,33 +20,14 @@ from .po import Catalog, Message
 from babel.messages.plurals import get_plural
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
-from ..errors import PublisherError, display_path
+from ..errors import ERROR, WARNING, Diagnostic, PublisherError, display_path
 from ..model import CONTAINERS, Code, Emph, Inline, Link, RichText, Strong, Sub, Sup
 from . import languages
 
-ERROR, WARNING = "error", "warning"
 
 
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    line: int | None
-    check: str
-    severity: str
-    message: str
-
-    def __str__(self) -> str:
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        level = "" if self.severity == ERROR else "warning: "
-        return f"{where}: [{self.check}] {level}{self.message}"
-
-    def as_dict(self) -> dict[str, object]:
-        return asdict(self)
-
-    def diagnostic(self) -> str:
-        """The problem as the build prints it: ``FILE:LINE: error: [check] message``."""
-        where = f"{self.path}:{self.line}" if self.line else self.path
-        return f"{where}: {self.severity}: [{self.check}] {self.message}"
+Problem = Diagnostic
+"""A check's finding: ``code`` is the check's name (``numbers``, ``quotes``...)."""
 
 
 @dataclass(frozen=True)

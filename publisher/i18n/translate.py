@@ -14,7 +14,7 @@ from typing import Callable
 
 from .po import Catalog
 
-from ..errors import PublisherError, display_path
+from ..errors import Diagnostic, PublisherError, warning
 from ..model import RichText, Statement
 from .checks import check_markup, unpublishable
 from .segments import Segment, map_segments
@@ -45,7 +45,7 @@ class Coverage:
     fuzzy: int = 0
     untranslated: int = 0
     invalid: int = 0
-    warnings: list[str] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
 
     @property
@@ -62,11 +62,9 @@ def translate_statement(statement: Statement, catalog: Catalog | None, lang: str
                         parse: InlineParser, po_path: Path) -> tuple[Statement, Coverage]:
     """Translate ``statement`` into ``lang`` with ``catalog`` (None: no catalogue exists)."""
     cov = Coverage()
-    src = display_path(statement.path)
-    po = display_path(po_path)
     if catalog is None:
-        cov.warnings.append(f"{po}: warning: no catalogue for '{lang}'; every message keeps "
-                            "the source text (run `publisher update`)")
+        cov.warnings.append(warning("no-catalogue", f"{lang}: no catalogue; every message keeps "
+                                    "the source text (run `publisher update`)", po_path))
     seen: set[tuple[str, str | None]] = set()
 
     def apply(seg: Segment, text: RichText) -> RichText:
@@ -75,21 +73,22 @@ def translate_statement(statement: Statement, catalog: Catalog | None, lang: str
         if first:
             cov.total += 1
         msg = catalog.get(seg.msgid, seg.context) if catalog is not None else None
-        where = f"{src}:{seg.line}"
         if msg is None or not msg.string:
             cov.rows.append(Row(seg, text, None, "untranslated"))
             if first:
                 cov.untranslated += 1
                 if catalog is not None:
-                    cov.warnings.append(f"{where}: warning: [{lang}] untranslated message "
-                                        f"'{_short(seg.msgid)}'; using the source text")
+                    cov.warnings.append(warning(
+                        "untranslated", f"{lang}: untranslated message '{_short(seg.msgid)}'; "
+                        "using the source text", statement.path, seg.line))
             return text
         if msg.fuzzy:
             cov.rows.append(Row(seg, text, None, "fuzzy", str(msg.string)))
             if first:
                 cov.fuzzy += 1
-                cov.warnings.append(f"{po}:{msg.lineno}: warning: [{lang}] fuzzy translation of "
-                                    f"'{_short(seg.msgid)}' not used; using the source text")
+                cov.warnings.append(warning(
+                    "fuzzy", f"{lang}: fuzzy translation of '{_short(seg.msgid)}' not used; "
+                    "using the source text", po_path, msg.lineno))
             return text
         try:
             reason = unpublishable(msg)
@@ -100,15 +99,15 @@ def translate_statement(statement: Statement, catalog: Catalog | None, lang: str
             cov.rows.append(Row(seg, text, None, "invalid", str(msg.string)))
             if first:
                 cov.invalid += 1
-                cov.warnings.append(f"{po}:{msg.lineno}: warning: [{lang}] {exc.message}; "
-                                    "using the source text")
+                cov.warnings.append(warning("invalid", f"{lang}: {exc.message}; using the source "
+                                            "text", po_path, msg.lineno))
             return text
         cov.rows.append(Row(seg, text, result, "translated"))
         if first:
             cov.translated += 1
-            for _check, severity, message in check_markup(text, result, None):
+            for check, severity, message in check_markup(text, result, None):
                 if severity == "error":  # bold, italic, links: published, but said
-                    cov.warnings.append(f"{po}:{msg.lineno}: warning: [{lang}] {message}")
+                    cov.warnings.append(warning(check, f"{lang}: {message}", po_path, msg.lineno))
         return result
 
     translated = map_segments(statement, apply, language=lang)
@@ -116,7 +115,7 @@ def translate_statement(statement: Statement, catalog: Catalog | None, lang: str
 
 
 def template_strings(catalog: Catalog | None, messages: list[tuple[str, str | None]], lang: str,
-                     po_path: Path) -> tuple[dict[str, str], list[str]]:
+                     po_path: Path) -> tuple[dict[str, str], list[Diagnostic]]:
     """The template wording for ``lang``: (key -> msgstr, warnings for the messages that
     keep the source text).
 
@@ -130,11 +129,10 @@ def template_strings(catalog: Catalog | None, messages: list[tuple[str, str | No
     from .wording import DATE_PATTERN, FIRST_DAY, OPTIONAL_CONTEXTS
 
     table: dict[str, str] = {}
-    warnings: list[str] = []
-    po = display_path(po_path)
+    warnings: list[Diagnostic] = []
     if catalog is None:
-        return table, [f"{po}: warning: no template catalogue for '{lang}'; the letterhead "
-                       "and masthead wording stay in the source language"]
+        return table, [warning("no-catalogue", f"{lang}: no catalogue; the letterhead and "
+                               "masthead wording stay in the source language", po_path)]
     lines: dict[str, int | None] = {}
     for msgid, context in messages:
         msg = catalog.get(msgid, context)
@@ -146,14 +144,14 @@ def template_strings(catalog: Catalog | None, messages: list[tuple[str, str | No
             continue
         if msg is None or not msg.string or msg.fuzzy:
             state = "fuzzy" if msg is not None and msg.fuzzy else "untranslated"
-            line = f":{msg.lineno}" if msg is not None else ""
-            warnings.append(f"{po}{line}: warning: [{lang}] {state} template message "
-                            f"'{_short(msgid)}'; using the source text")
+            warnings.append(warning(state, f"{lang}: {state} template message "
+                                    f"'{_short(msgid)}'; using the source text", po_path,
+                                    msg.lineno if msg is not None else None))
             continue
         problem = unpublishable(msg) or format_problem(msgid, str(msg.string))
         if problem:
-            warnings.append(f"{po}:{msg.lineno}: warning: [{lang}] template message "
-                            f"'{_short(msgid)}': {problem}; using the source text")
+            warnings.append(warning("invalid", f"{lang}: template message '{_short(msgid)}': "
+                                    f"{problem}; using the source text", po_path, msg.lineno))
             continue
         table[key] = str(msg.string)
     pattern_problem, first_problem = date_override_problems(
@@ -162,6 +160,6 @@ def template_strings(catalog: Catalog | None, messages: list[tuple[str, str | No
                                    (FIRST_DAY, first_problem, "the plain day number")):
         if problem:
             del table[key]
-            line = f":{lines[key]}" if lines.get(key) else ""
-            warnings.append(f"{po}{line}: warning: [{lang}] {problem}; using {fallback}")
+            warnings.append(warning("date-format", f"{lang}: {problem}; using {fallback}",
+                                    po_path, lines.get(key)))
     return table, warnings

@@ -339,5 +339,5 @@ def check_glyphs(edition: Edition) -> None:
         chars = ", ".join(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})"
                           for ch in sorted(first_line))
         line = min((ln for ln in first_line.values() if ln), default=None)
-        raise PublisherError(f"[{edition.lang}] no glyph in the PDF fonts ({', '.join(FAMILIES)}) "
-                             f"for {chars}", edition.statement.path, line)
+        raise PublisherError(f"{edition.lang}: no glyph in the PDF fonts ({', '.join(FAMILIES)}) "
+                             f"for {chars}", edition.statement.path, line, code="glyphs")
