@@ -5,13 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from publisher.errors import CatalogError
 from publisher.i18n.catalogs import read_catalog
 from publisher.i18n.segments import segments
 from publisher.pipeline import Project, extract, update
 
-from .conftest import ROOT, copy_project, run, tool
+from .conftest import ROOT, SAMPLE, copy_project, run, tool
 
 SHIPPED = sorted((ROOT / "locales").rglob("*.po")) + sorted((ROOT / "locales").glob("*.pot"))
 
@@ -46,9 +47,16 @@ def test_extract_writes_one_message_per_block_with_references(tmp_path, sample):
     pot = read_catalog(tmp_path / "locales" / "fsc-pc-92-dprk.pot")
     ids = {(m.id, m.context) for m in pot if m.id}
     assert ids == {(s.msgid, s.context) for s in segments(sample)}
+    # ... which are, read off the file itself: the title, meeting and agenda of the front
+    # matter, each with its context, and every paragraph of the body as written.
+    _, front, body = SAMPLE.read_text(encoding="utf-8").split("---\n", 2)
+    meta = yaml.safe_load(front)
+    assert ids == {(meta[key], key) for key in ("title", "meeting", "agenda")} | {
+        (p.strip(), None) for p in body.strip().split("\n\n")}
     chairs = pot.get("Chairs,")
     assert chairs.locations == ["seeds/fsc-pc-92-dprk.md:11", "seeds/fsc-pc-92-dprk.md:45"]
-    assert pot.get("Statement by the Delegation of Ukraine", "title") is not None
+    title = pot.get("Statement by the Delegation of Ukraine", "title")
+    assert title.locations == ["seeds/fsc-pc-92-dprk.md:7"] and title.string == ""
     text = (tmp_path / "locales" / "fsc-pc-92-dprk.pot").read_text(encoding="utf-8")
     assert "#: seeds/fsc-pc-92-dprk.md:13\n" in text
     templates = read_catalog(tmp_path / "locales" / "templates.pot")
@@ -74,6 +82,8 @@ def test_update_creates_missing_catalogue_and_is_idempotent(tmp_path):
     assert actions[po] == "created"
     assert {a for p, a in actions.items() if p != po} == {"unchanged"}
     cat = read_catalog(po)
+    pot = read_catalog(tmp_path / "locales" / "fsc-pc-92-dprk.pot")
+    assert [m.id for m in cat if m.id] == [m.id for m in pot if m.id]  # every message, once
     assert cat.language == "uk" and all(not m.string for m in cat if m.id)
     run(tool("msgfmt"), "--check", "-o", "/dev/null", str(po))
     again = po.read_bytes()

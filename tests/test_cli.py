@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import LANGS, ROOT, copy_project, publisher_cli
+from .conftest import LANGS, ROOT, copy_project, publisher_cli, publisher_clis
 
 
 @pytest.fixture
@@ -55,21 +55,21 @@ def test_bad_front_matter_stops_before_writing(proj):
     seed.write_text(seed.read_text(encoding="utf-8").replace("original: en\n",
                                                              "original: en\ncolour: blue\n"))
     proc = publisher_cli("build", cwd=proj)
-    assert_one_line_error(proc, r"seeds/fsc-pc-92-dprk\.md:9: error: unknown front-matter "
+    assert_one_line_error(proc, r"seeds/fsc-pc-92-dprk\.md:9: error: \[statement\] unknown front-matter "
                                 r"key 'colour' \(known: .*\)")
     assert not (proj / "build").exists()
 
 
 @pytest.mark.parametrize("old, new, pattern", [
     ("languages: [en, uk,", "languages: [en, ukr,",
-     r"seeds/fsc-pc-92-dprk\.md:9: error: unknown language code 'ukr'.*"),
+     r"seeds/fsc-pc-92-dprk\.md:9: error: \[statement\] unknown language code 'ukr'.*"),
     ("date: 2024-11-06", "date: 2024-11-31",
-     r"seeds/fsc-pc-92-dprk\.md:4: error: '2024-11-31' is not a valid date.*"),
+     r"seeds/fsc-pc-92-dprk\.md:4: error: \[statement\] '2024-11-31' is not a valid date.*"),
     ("Chairs,\n\nFirst", "Chairs,\n\n<iframe src=x></iframe>\n\nFirst",
-     r"seeds/fsc-pc-92-dprk\.md:13: error: raw HTML block '<iframe src=x></iframe>' is not "
+     r"seeds/fsc-pc-92-dprk\.md:13: error: \[statement\] raw HTML block '<iframe src=x></iframe>' is not "
      r"allowed.*"),
     ("mission: ua-osce-vienna", "mission: xx-nowhere",
-     r"seeds/fsc-pc-92-dprk\.md:3: error: unknown mission 'xx-nowhere': no profile at "
+     r"seeds/fsc-pc-92-dprk\.md:3: error: \[statement\] unknown mission 'xx-nowhere': no profile at "
      r"templates/missions/xx-nowhere\.yaml"),
 ])
 def test_bad_input_one_line_error(proj, old, new, pattern):
@@ -80,22 +80,23 @@ def test_bad_input_one_line_error(proj, old, new, pattern):
 
 
 def test_usage_errors_exit_2(proj):
-    proc = publisher_cli("build", "--format", "rtf", cwd=proj)
+    proc, no_option, no_command = publisher_clis(
+        ("build", "--format", "rtf"), ("build", "--no-such-option"), ("frobnicate",), cwd=proj)
     assert proc.returncode == 2 and "unknown format rtf" in proc.stderr
-    assert publisher_cli("build", "--no-such-option", cwd=proj).returncode == 2
-    assert publisher_cli("frobnicate", cwd=proj).returncode == 2
+    assert no_option.returncode == 2
+    assert no_command.returncode == 2
 
 
 def test_unknown_language_option(proj):
     proc = publisher_cli("build", "--lang", "pt", cwd=proj)
-    assert_one_line_error(proc, r"error: no statement is published in pt \(languages: ar, de, "
+    assert_one_line_error(proc, r"error: \[input\] no statement is published in pt \(languages: ar, de, "
                                 r"en, es, fr, it, ru, uk\)")
 
 
 def test_missing_template_is_an_error(proj):
     (proj / "templates" / "statement.html").unlink()
     proc = publisher_cli("build", "--format", "html", cwd=proj)
-    assert_one_line_error(proc, r"templates: error: template 'statement.html' not found")
+    assert_one_line_error(proc, r"templates: error: \[template\] template 'statement.html' not found")
 
 
 def test_po_syntax_error_is_located(proj):
@@ -103,12 +104,12 @@ def test_po_syntax_error_is_located(proj):
     text = po.read_text(encoding="utf-8").replace('msgid "Chairs,"', 'msgid "Chairs,')
     po.write_text(text, encoding="utf-8")
     line = text.splitlines().index('msgid "Chairs,') + 1
-    proc = publisher_cli("build", cwd=proj)
-    assert_one_line_error(proc, rf"locales/uk/LC_MESSAGES/fsc-pc-92-dprk\.po:{line}: error: "
-                                r"cannot parse catalogue: unterminated string")
-    assert not (proj / "build").exists()
     before = po.read_bytes()
-    assert publisher_cli("update", cwd=proj).returncode == 1
+    proc, updated = publisher_clis(("build",), ("update",), cwd=proj)  # neither writes
+    assert_one_line_error(proc, rf"locales/uk/LC_MESSAGES/fsc-pc-92-dprk\.po:{line}: error: "
+                                r"\[catalogue\] cannot parse catalogue: unterminated string")
+    assert not (proj / "build").exists()
+    assert updated.returncode == 1
     assert po.read_bytes() == before
 
 
@@ -121,16 +122,17 @@ def _untranslate(po: Path, msgid: str) -> None:
 def test_missing_translation_warns_and_strict_fails(proj):
     po = proj / "locales" / "uk" / "LC_MESSAGES" / "fsc-pc-92-dprk.po"
     _untranslate(po, "Thank you, Mr Chairperson.")
-    proc = publisher_cli("build", "--format", "html", cwd=proj)
+    out = proj / "strict-out"
+    proc, strict_built = publisher_clis(("build", "--format", "html"),
+                                        ("build", "--strict", "--output-dir", str(out)), cwd=proj)
     assert proc.returncode == 0, proc.stderr
-    assert re.search(r"seeds/fsc-pc-92-dprk\.md:63: warning: \[uk\] untranslated message "
+    assert re.search(r"seeds/fsc-pc-92-dprk\.md:63: warning: \[untranslated\] uk: untranslated message "
                      r"'Thank you, Mr Chairperson\.'; using the source text", proc.stderr)
     html = (proj / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.uk.html").read_text()
     assert "<p>Thank you, Mr Chairperson.</p>" in html
     assert "Шановні Голови," in html
 
-    out = proj / "strict-out"
-    proc = publisher_cli("build", "--strict", "--output-dir", str(out), cwd=proj)
+    proc = strict_built
     assert proc.returncode == 1
     assert "1 warning(s) and --strict: nothing was built" in proc.stderr
     assert not out.exists()
@@ -140,7 +142,8 @@ def test_missing_catalogue_warns(proj):
     (proj / "locales" / "uk" / "LC_MESSAGES" / "fsc-pc-92-dprk.po").unlink()
     proc = publisher_cli("build", "--format", "html", "--lang", "uk", cwd=proj)
     assert proc.returncode == 0
-    assert "no catalogue for 'uk'" in proc.stderr and "publisher update" in proc.stderr
+    assert ("locales/uk/LC_MESSAGES/fsc-pc-92-dprk.po: warning: [no-catalogue] uk: no catalogue"
+            in proc.stderr and "publisher update" in proc.stderr)
 
 
 def test_hostile_translation_stays_inert(proj):
@@ -169,8 +172,9 @@ def test_extract_and_update_report_unchanged_on_a_clean_tree(proj):
     assert proc.returncode == 0 and set(proc.stdout.split()[::2]) == {"unchanged"}
 
 
-def test_build_names_files_by_statement_and_language(proj):
-    proc = publisher_cli("-v", "build", cwd=proj)
+def test_build_names_files_by_statement_and_language(matrix_build):
+    # The session's one full build by the command line (conftest: `publisher -v build`).
+    proc, proj = matrix_build.proc, matrix_build.root
     assert proc.returncode == 0, proc.stderr
     names = sorted(p.name for p in (proj / "build" / "fsc-pc-92-dprk").iterdir())
     assert names == sorted(f"fsc-pc-92-dprk.{lang}.{fmt}" for lang in LANGS

@@ -14,7 +14,7 @@ from publisher.i18n import wording
 from publisher.i18n.catalogs import read_catalog
 from publisher.pipeline import Project, extract, stats, update
 
-from .conftest import LANGS, ROOT, SAMPLE, copy_project, publisher_cli, run, tool
+from .conftest import LANGS, ROOT, SAMPLE, copy_project, publisher_cli, publisher_clis, run, tool
 
 TRANSLATED = [lang for lang in LANGS if lang != "en"]
 UKRAINE = "mission.ua-osce-vienna"
@@ -109,8 +109,9 @@ def test_each_edition_reads_and_counts_only_its_own_mission(sweden):
                       "locales/fr/LC_MESSAGES/mission.se-osce-vienna.po"}, proc.stderr
     assert not re.search("Ukraine|templates.po", proc.stderr)
     rows = {(r.statement, r.lang): r.percent for r in stats(Project(root))}
-    assert all(p == 100.0 for (domain, _), p in rows.items()
-               if domain in ("fsc-pc-92-dprk", "templates", UKRAINE)), rows
+    ukraine = {k: p for k, p in rows.items() if k[0] in ("fsc-pc-92-dprk", "templates", UKRAINE)}
+    assert {k[0] for k in ukraine} == {"fsc-pc-92-dprk", "templates", UKRAINE}, rows
+    assert all(p == 100.0 for p in ukraine.values()), rows
     assert {k for k in rows if k[0] == "mission.se-osce-vienna"} == {
         ("mission.se-osce-vienna", "fr")}
     assert rows[("mission.se-osce-vienna", "fr")] == 0.0
@@ -151,7 +152,7 @@ def test_the_mission_prefix_is_reserved(tmp_path, command):
     proc = publisher_cli(command, cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1].startswith(
-        "seeds/mission.ua-osce-vienna.md: error: the statement's file name "
+        "seeds/mission.ua-osce-vienna.md: error: [statement] the statement's file name "
         "'mission.ua-osce-vienna' is not a valid name")
     assert not (tmp_path / "build").exists()
 
@@ -244,7 +245,10 @@ def test_region_and_script_languages_end_to_end(tmp_path):
         assert dates.get("long date pattern", "date-format").string
     assert not (tmp_path / "locales" / "pt-BR").exists()
     assert not (tmp_path / "locales" / "sr_Latn").exists()
-    proc = publisher_cli("build", "--format", "html", "seeds/pc-1503-tags.md", cwd=tmp_path)
+    # The build, stats and check read the same files and write nothing the others read.
+    proc, stats_proc, check_proc = publisher_clis(
+        ("build", "--format", "html", "seeds/pc-1503-tags.md"), ("stats", "--json"),
+        ("check", "--lang", "sr-Latn"), cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     out = tmp_path / "build" / "pc-1503-tags"
     assert sorted(p.name for p in out.iterdir()) == [
@@ -256,10 +260,9 @@ def test_region_and_script_languages_end_to_end(tmp_path):
     proc = publisher_cli("build", "--format", "html", "--lang", "pt_BR", "seeds/pc-1503-tags.md",
                          cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    proc = publisher_cli("stats", "--json", cwd=tmp_path)
-    rows = {(r["statement"], r["lang"]) for r in json.loads(proc.stdout)}
+    rows = {(r["statement"], r["lang"]) for r in json.loads(stats_proc.stdout)}
     assert {("pc-1503-tags", "pt-BR"), ("templates", "sr-Latn"), (UKRAINE, "sr-Latn")} <= rows
-    proc = publisher_cli("check", "--lang", "sr-Latn", cwd=tmp_path)
+    proc = check_proc
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "[header]" not in proc.stdout
     assert "locales/sr@latin/LC_MESSAGES/pc-1503-tags.po" in proc.stdout  # untranslated
@@ -272,6 +275,6 @@ def test_two_spellings_of_one_language_are_an_error(tmp_path):
     proc = publisher_cli("build", "--format", "html", cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1] == (
-        "seeds/pc-1504-twice.md:3: error: 'fr_FR' and 'fr-FR' are one language (fr-FR), "
+        "seeds/pc-1504-twice.md:3: error: [statement] 'fr_FR' and 'fr-FR' are one language (fr-FR), "
         "listed twice in 'languages'")
     assert not (tmp_path / "build").exists()

@@ -271,6 +271,6 @@ def test_a_mission_profile_linked_out_of_its_folder_is_not_read(tmp_path):
     proc = publisher_cli("build", "--lang", "en", "--format", "html", cwd=root)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines() == [
-        "templates/missions/ua-osce-vienna.yaml: error: a mission profile must be a file inside "
+        "templates/missions/ua-osce-vienna.yaml: error: [template] a mission profile must be a file inside "
         "templates/missions/ (this one links elsewhere)"]
-    assert not (root / "build").exists() or not any((root / "build").rglob("*.html"))
+    assert not (root / "build").exists()  # nothing written

@@ -13,23 +13,31 @@ import pytest
 from publisher.fsutil import atomic_write
 from publisher.pipeline import BuildOptions, Project, build
 
-from .conftest import LANGS, ROOT, copy_project, publisher_cli
+from .conftest import LANGS, ROOT, MatrixBuild, copy_built, copy_project, publisher_cli
 
 ALL = len(LANGS) * 3
 
 
 @pytest.fixture
 def proj(tmp_path: Path) -> Project:
+    """A copy of the project, nothing built yet."""
     return Project(copy_project(tmp_path))
+
+
+@pytest.fixture
+def built_proj(matrix_build: MatrixBuild, tmp_path: Path) -> Project:
+    """A copy of the session's cold matrix build (see conftest): every output up to date."""
+    return Project(copy_built(matrix_build.root, tmp_path))
 
 
 def outputs(root: Path) -> dict[str, bytes]:
     return {p.name: p.read_bytes() for p in sorted((root / "fsc-pc-92-dprk").iterdir())}
 
 
-def test_incremental_rebuilds_only_what_changed(proj):
-    first = build(proj, BuildOptions(jobs=2))
-    assert (first.built, first.up_to_date, first.failed) == (ALL, 0, [])
+def test_incremental_rebuilds_only_what_changed(matrix_build, built_proj):
+    first = matrix_build.summary  # the cold build this project was copied from
+    assert (first["built"], first["up_to_date"], first["failed"]) == (ALL, 0, [])
+    proj = built_proj
     noop = build(proj, BuildOptions())
     assert (noop.built, noop.up_to_date) == (0, ALL)
     assert len(noop.outputs) == ALL
@@ -61,8 +69,8 @@ def test_incremental_rebuilds_only_what_changed(proj):
     assert dated.built == len(LANGS)
 
 
-def test_noop_rebuild_says_so_and_imports_no_engine(proj):
-    assert publisher_cli("build", cwd=proj.root).returncode == 0
+def test_noop_rebuild_says_so_and_imports_no_engine(built_proj):
+    proj = built_proj  # built by `publisher build` (matrix_build), copied with its cache
     code = ("import sys\nfrom publisher.cli import main\n"
             "try:\n    main(['build'])\nexcept SystemExit as e:\n    code = e.code\n"
             "print('HEAVY', sorted(m for m in ('weasyprint', 'docx', 'babel', 'jinja2', "
@@ -74,28 +82,28 @@ def test_noop_rebuild_says_so_and_imports_no_engine(proj):
     assert f"nothing to do: {ALL} output(s) up to date" in proc.stderr
 
 
-def test_jobs_and_runs_give_identical_bytes(proj, tmp_path):
-    one = build(proj, BuildOptions(jobs=1, out_dir=tmp_path / "one"))
-    two = build(proj, BuildOptions(jobs=2, out_dir=tmp_path / "two"))
-    assert one.built == two.built == ALL
-    assert outputs(tmp_path / "one") == outputs(tmp_path / "two")
-    manifest_one = (tmp_path / "one" / "manifest.json").read_bytes()
-    assert manifest_one == (tmp_path / "two" / "manifest.json").read_bytes()
-    assert (tmp_path / "one" / "index.html").read_bytes() == \
-        (tmp_path / "two" / "index.html").read_bytes()
+def test_jobs_and_runs_give_identical_bytes(matrix_build, two_builds_at_once):
+    """Two runs in two copies of the project (conftest): two workers (``matrix_build``)
+    and one worker (the first of ``two_builds_at_once``)."""
+    one, two = two_builds_at_once.root / "build", matrix_build.root / "build"
+    assert matrix_build.summary["built"] == ALL
+    assert len(outputs(one)) == ALL
+    assert outputs(one) == outputs(two)
+    assert (one / "manifest.json").read_bytes() == (two / "manifest.json").read_bytes()
+    assert (one / "index.html").read_bytes() == (two / "index.html").read_bytes()
 
 
-def test_manifest_lists_every_output_with_checksum(proj):
+def test_manifest_lists_every_output_with_checksum(matrix_build):
     import hashlib
 
-    build(proj, BuildOptions())
-    manifest = json.loads((proj.build_dir / "manifest.json").read_text(encoding="utf-8"))
+    build_dir = matrix_build.root / "build"
+    manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
     assert manifest["generator"].startswith("publisher ")
     entries = manifest["outputs"]
     assert len(entries) == ALL
     assert [e["path"] for e in entries] == sorted(e["path"] for e in entries)
     for e in entries:
-        data = (proj.build_dir / e["path"]).read_bytes()
+        data = (build_dir / e["path"]).read_bytes()
         assert e["sha256"] == hashlib.sha256(data).hexdigest() and e["size"] == len(data)
         assert e["statement"] == "fsc-pc-92-dprk" and e["format"] in ("html", "pdf", "docx")
         assert e["completeness"] == 100.0
@@ -116,18 +124,20 @@ def test_a_failed_output_does_not_stop_the_others(proj):
         "fsc-pc-92-dprk.uk.html", "fsc-pc-92-dprk.uk.pdf"]
 
 
-def test_shards_cover_the_matrix_exactly_once(proj, tmp_path):
+def test_shards_cover_the_matrix_exactly_once(matrix_build, tmp_path):
+    # Each shard in an output folder of its own (as on a CI machine of its own), restored
+    # from the shared build: what a shard lists is planned, rendering would change nothing.
     seen: list[str] = []
     for i in (1, 2, 3):
-        out = tmp_path / f"shard{i}"
+        out = copy_built(matrix_build.root / "build", tmp_path / f"shard{i}")
         proc = publisher_cli("build", "--shard", f"{i}/3", "--json", "--format", "html,docx",
-                             "--output-dir", str(out), cwd=proj.root)
+                             "--output-dir", str(out), cwd=matrix_build.root)
         assert proc.returncode == 0, proc.stderr
         summary = json.loads(proc.stdout)
         seen += [Path(o["path"]).name for o in summary["outputs"]]
     expected = sorted(f"fsc-pc-92-dprk.{lang}.{fmt}" for lang in LANGS for fmt in ("html", "docx"))
     assert sorted(seen) == expected
-    assert publisher_cli("build", "--shard", "4/3", cwd=proj.root).returncode == 2
+    assert publisher_cli("build", "--shard", "4/3", cwd=matrix_build.root).returncode == 2
 
 
 def test_json_summary_and_plain_progress_lines(proj):
@@ -141,18 +151,15 @@ def test_json_summary_and_plain_progress_lines(proj):
     assert lines[-1].startswith(f"[{len(LANGS)}/{len(LANGS)}] build/fsc-pc-92-dprk/")
 
 
-def test_two_builds_at_once_do_not_corrupt_anything(proj):
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    cmd = [sys.executable, "-m", "publisher", "build", "--jobs", "1"]
-    procs = [subprocess.Popen(cmd, cwd=proj.root, env=env, stdout=subprocess.PIPE,
-                              stderr=subprocess.PIPE, text=True) for _ in range(2)]
-    results = [p.communicate(timeout=600) for p in procs]
-    assert [p.returncode for p in procs] == [0, 0], results
-    stderr = "\n".join(err for _, err in results)
+def test_two_builds_at_once_do_not_corrupt_anything(two_builds_at_once):
+    # conftest: two `publisher build --jobs 1` started at the same moment in a fresh copy.
+    procs, build_dir = two_builds_at_once.procs, two_builds_at_once.root / "build"
+    assert [p.returncode for p in procs] == [0, 0], [p.stderr for p in procs]
+    stderr = "\n".join(p.stderr for p in procs)
     assert "another build is writing here; waiting for it" in stderr
     assert f"nothing to do: {ALL} output(s) up to date" in stderr  # the second found it done
-    assert not list(proj.build_dir.rglob("*.tmp"))
-    manifest = json.loads((proj.build_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert not list(build_dir.rglob("*.tmp"))
+    manifest = json.loads((build_dir / "manifest.json").read_text(encoding="utf-8"))
     assert len(manifest["outputs"]) == ALL
 
 

@@ -316,7 +316,7 @@ def test_build_reports_a_symlinked_lock_in_one_line(tmp_path):
     proc = publisher_cli("build", "--format", "html", "--lang", "en", "-j", "1", cwd=tmp_path)
     assert proc.returncode == 1
     assert proc.stderr.strip().splitlines()[-1].startswith(
-        f"build/{matrix.LOCK}: error: the build lock is a symbolic link")
+        f"build/{matrix.LOCK}: error: [lock] the build lock is a symbolic link")
     assert precious.read_text(encoding="utf-8") == "keep"
     assert not (tmp_path / "build" / "fsc-pc-92-dprk").exists()
 

@@ -78,11 +78,13 @@ def test_missing_fuzzy_and_broken_translations_fall_back(tmp_path):
     translated, cov = translate_statement(statement, cat, "fr", parse_inline, tmp_path / "fr.po")
     assert [b.text.plain for b in translated.blocks] == ["Un.", "Two.", "Three.", "Four."]
     assert (cov.total, cov.translated, cov.fuzzy, cov.invalid, cov.untranslated) == (5, 2, 1, 1, 1)
-    text = "\n".join(cov.warnings)
+    text = "\n".join(str(w) for w in cov.warnings)
     assert "fuzzy translation of 'Two.' not used" in text
     assert "raw HTML '<script>' is not allowed" in text
     assert "untranslated message 'Four.'" in text
-    assert f"{src}:13" in text or "s.md:13" in text
+    # Located at the paragraph of the statement that was published in English.
+    (four,) = [str(w) for w in cov.warnings if "untranslated message 'Four.'" in str(w)]
+    assert four.startswith(f"{src}:13: "), four
 
 
 def test_dropped_bold_is_published_with_a_warning(tmp_path):
@@ -93,4 +95,4 @@ def test_dropped_bold_is_published_with_a_warning(tmp_path):
     assert translated.blocks[0].text.plain == "Nous condamnons cela."
     assert cov.translated == 1
     assert any("inline markup differs from the source: source has bold, translation has none"
-               in w for w in cov.warnings)
+               in w.message and w.code == "markup" for w in cov.warnings)

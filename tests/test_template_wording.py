@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from .conftest import ROOT, copy_project, publisher_cli
+from .conftest import ROOT, copy_project, publisher_cli, publisher_clis
 
 FR_TEMPLATES = "locales/fr/LC_MESSAGES/templates.po"
 FR_STATEMENT = "locales/fr/LC_MESSAGES/fsc-pc-92-dprk.po"
@@ -46,7 +46,9 @@ def entry_lines(proj: Path, rel: str, msgid: str) -> set[int]:
 
 
 def reported_line(output: str, rel: str, pattern: str) -> int:
-    m = re.search(rf"^{re.escape(rel)}:(\d+): {pattern}", output, re.M)
+    # A check's problems read "error: [code] ..."; ``pattern`` may start at the code.
+    m = re.search(rf"^{re.escape(rel)}:(\d+): (?:(?:error|warning): (?=\[))?{pattern}",
+                  output, re.M)
     assert m, output
     return int(m.group(1))
 
@@ -62,20 +64,24 @@ def assert_refused_as_data(proj: Path, msgid: str, translation: str, check: str,
     --strict` fails there (``strict``) and writes nothing. Never a traceback."""
     set_msgstr(proj, FR_TEMPLATES, msgid, translation)
     entry = entry_lines(proj, FR_TEMPLATES, msgid)
+    out = proj / "strict-out"
+    # Three independent commands over the same files, run at once.
+    checked, built, strict_built = publisher_clis(
+        ("check", "--lang", "fr"), ("build", "--format", "html", "--lang", "fr"),
+        ("build", "--strict", "--format", "html", "--lang", "fr", "--output-dir", str(out)),
+        cwd=proj)
 
-    proc = publisher_cli("check", "--lang", "fr", cwd=proj)
+    proc = checked
     assert proc.returncode == 1
     assert_no_traceback(proc)
     assert reported_line(proc.stdout, FR_TEMPLATES, check) in entry
 
-    proc = publisher_cli("build", "--format", "html", "--lang", "fr", cwd=proj)
+    proc = built
     assert proc.returncode == 0, proc.stderr
     assert_no_traceback(proc)
     assert reported_line(proc.stderr, FR_TEMPLATES, warning) in entry
 
-    out = proj / "strict-out"
-    proc = publisher_cli("build", "--strict", "--format", "html", "--lang", "fr",
-                         "--output-dir", str(out), cwd=proj)
+    proc = strict_built
     assert proc.returncode == 1
     assert_no_traceback(proc)
     assert reported_line(proc.stderr, FR_TEMPLATES, strict) in entry
@@ -105,7 +111,7 @@ def test_a_bad_placeholder_is_a_check_error_and_falls_back_at_build(proj, transl
     assert_refused_as_data(
         proj, "Original: %(language)s", translation,
         check=rf"\[placeholders\] {problem}",
-        warning=(rf"warning: \[fr\] template message 'Original: %\(language\)s': "
+        warning=(rf"warning: \[invalid\] fr: template message 'Original: %\(language\)s': "
                  rf"{problem}.*; using the source text$"),
         strict=r"error: \[placeholders\] ")
     assert masthead(proj)[1] == "Original: ANGLAIS"  # the source wording, the French name
@@ -135,7 +141,7 @@ def test_a_bad_date_pattern_is_a_check_error_and_falls_back_at_build(proj, patte
     assert_refused_as_data(
         proj, "long date pattern", pattern,
         check=r"\[date-format\] .* is not a CLDR date pattern",
-        warning=(r"warning: \[fr\] .* is not a CLDR date pattern.*; using CLDR's "
+        warning=(r"warning: \[date-format\] fr: .* is not a CLDR date pattern.*; using CLDR's "
                  r"standard long date$"),
         strict=r"error: \[date-format\] ")
     assert masthead(proj)[0] == "6 novembre 2024"
@@ -152,9 +158,10 @@ def test_the_first_day_override_is_literal_text(proj, first_day, printed):
     seed.write_text(seed.read_text(encoding="utf-8").replace("date: 2024-11-06",
                                                              "date: 2024-11-01"), encoding="utf-8")
     set_msgstr(proj, FR_TEMPLATES, "day 1", first_day)
-    proc = publisher_cli("check", "--lang", "fr", cwd=proj)
-    assert "[date-format]" not in proc.stdout, proc.stdout
-    proc = publisher_cli("build", "--strict", "--format", "html", "--lang", "fr", cwd=proj)
+    checked, proc = publisher_clis(("check", "--lang", "fr"),
+                                   ("build", "--strict", "--format", "html", "--lang", "fr"),
+                                   cwd=proj)
+    assert "[date-format]" not in checked.stdout, checked.stdout
     assert proc.returncode == 0, proc.stderr
     assert masthead(proj)[0] == printed
 
@@ -165,11 +172,12 @@ def test_a_blank_first_day_is_a_check_error_and_falls_back_at_build(proj):
                                                              "date: 2024-11-01"), encoding="utf-8")
     set_msgstr(proj, FR_TEMPLATES, "day 1", "  ")
     entry = entry_lines(proj, FR_TEMPLATES, "day 1")
-    proc = publisher_cli("check", "--lang", "fr", cwd=proj)
+    proc, built = publisher_clis(("check", "--lang", "fr"),
+                                 ("build", "--format", "html", "--lang", "fr"), cwd=proj)
     assert proc.returncode == 1
     assert reported_line(proc.stdout, FR_TEMPLATES, r"\[date-format\] the first day of the "
                                                     r"month is blank") in entry
-    proc = publisher_cli("build", "--format", "html", "--lang", "fr", cwd=proj)
+    proc = built
     assert proc.returncode == 0 and "using the plain day number" in proc.stderr, proc.stderr
     assert masthead(proj)[0] == "1 novembre 2024"
 
@@ -182,14 +190,15 @@ def test_build_strict_fails_on_what_check_calls_an_error(proj):
     entry = entry_lines(proj, FR_STATEMENT, msgid)
     problem = r"\[numbers\] number\(s\) of the source missing or changed in the translation: 92$"
 
-    proc = publisher_cli("check", cwd=proj)
+    out = proj / "strict-out"
+    proc, built, strict_built = publisher_clis(
+        ("check",), ("build", "--format", "html"),
+        ("build", "--strict", "--format", "html", "--output-dir", str(out)), cwd=proj)
     assert proc.returncode == 1
     assert reported_line(proc.stdout, FR_STATEMENT, problem) in entry
 
-    assert publisher_cli("build", "--format", "html", cwd=proj).returncode == 0  # not strict
-    out = proj / "strict-out"
-    proc = publisher_cli("build", "--strict", "--format", "html", "--output-dir", str(out),
-                         cwd=proj)
+    assert built.returncode == 0  # not strict
+    proc = strict_built
     assert proc.returncode == 1
     assert_no_traceback(proc)
     assert reported_line(proc.stderr, FR_STATEMENT, f"error: {problem}") in entry
@@ -207,9 +216,11 @@ def test_build_strict_fails_on_what_check_calls_an_error(proj):
     po.write_text(text.replace("#. front matter: meeting\n", "# check: ignore numbers — the "
                                "meeting was renumbered\n#. front matter: meeting\n"),
                   encoding="utf-8")
-    assert publisher_cli("check", "--lang", "fr", cwd=proj).returncode == 0
-    proc = publisher_cli("build", "--strict", "--format", "html", "--lang", "fr",
-                         "--output-dir", str(out), cwd=proj)
+    checked, proc = publisher_clis(
+        ("check", "--lang", "fr"),
+        ("build", "--strict", "--format", "html", "--lang", "fr", "--output-dir", str(out)),
+        cwd=proj)
+    assert checked.returncode == 0
     assert proc.returncode == 0, proc.stderr
 
 
@@ -231,12 +242,14 @@ def test_an_ignore_without_a_reason_is_an_error_and_ignores_nothing(proj, commen
     po.write_text(text.replace(REASONED, comment), encoding="utf-8")
     comment_line = po.read_text(encoding="utf-8").splitlines().index(comment) + 1
 
-    proc = publisher_cli("check", "--lang", "de", cwd=proj)
+    proc, strict_built = publisher_clis(
+        ("check", "--lang", "de"),
+        ("build", "--strict", "--format", "html", "--lang", "de",
+         "--output-dir", str(proj / "strict-out")), cwd=proj)
     assert proc.returncode == 1
-    assert f"{DE_STATEMENT}:{comment_line}: [ignore] check: ignore needs a reason" in proc.stdout
-    assert "[superscript] warning: superscript/subscript differ" in proc.stdout  # not off
-    proc = publisher_cli("build", "--strict", "--format", "html", "--lang", "de",
-                         "--output-dir", str(proj / "strict-out"), cwd=proj)
+    assert f"{DE_STATEMENT}:{comment_line}: error: [ignore] check: ignore needs a reason" in proc.stdout
+    assert "warning: [superscript] superscript/subscript differ" in proc.stdout  # not off
+    proc = strict_built
     assert proc.returncode == 1
     assert f"{DE_STATEMENT}:{comment_line}: error: [ignore] check: ignore needs a reason" \
         in proc.stderr
