@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+from html import unescape
+import unicodedata
 import zipfile
 from pathlib import Path
 
@@ -16,7 +18,7 @@ import pytest
 
 from publisher.i18n import po
 
-from .conftest import copy_project, pdf_streams, publisher_cli, run, tool
+from .conftest import copy_project, normalise, pdf_streams, publisher_cli, run, tool
 
 
 def set_translation(root: Path, lang: str, domain: str, msgid: str, msgstr: str,
@@ -80,33 +82,54 @@ def test_the_print_page_carries_no_statement_or_translation_text_in_css(tmp_path
     assert '<bdi dir="ltr">FSC-PC.DEL/12/24 OSCE+</bdi>' in page.split("</style>", 1)[1]
 
 
-@pytest.mark.parametrize("char", ["\r", "\x0c", "\x07", "\u202e", "\u2066", "\ufeff", "\U000e0041"])
-def test_invisible_controls_in_a_translation_keep_the_source_and_are_check_errors(tmp_path, char):
+CONTROLS = ["\r", "\x0c", "\x07", "\u202e", "\u2066", "\ufeff", "\U000e0041"]
+
+
+def body_paragraphs(root: Path) -> list[str]:
+    body = (root / "seeds" / "fsc-pc-92-dprk.md").read_text(encoding="utf-8").split("\n---\n", 1)[1]
+    return [p.strip() for p in body.split("\n\n") if p.strip() and p.strip() != "Chairs,"]
+
+
+def test_invisible_controls_in_a_translation_keep_the_source_and_are_check_errors(tmp_path):
+    """Each control character in its own paragraph's translation: each is a check error
+    at its entry, and the build publishes that paragraph in the source language."""
     root = copy_project(tmp_path)
-    source = first_paragraph(root)
-    msgid = " ".join(source.split())
     cat = po.read(root / "locales" / "uk" / "LC_MESSAGES" / "fsc-pc-92-dprk.po")
-    translated = cat.get(msgid).string
-    bad = translated[:20] + char + translated[20:]
-    line = set_translation(root, "uk", "fsc-pc-92-dprk", msgid, bad)
-    where = f"locales/uk/LC_MESSAGES/fsc-pc-92-dprk.po:{line}:"
+    cases = []
+    long = [p for p in body_paragraphs(root) if len(cat.get(" ".join(p.split())).string) > 80]
+    for char, source in zip(CONTROLS, long, strict=False):
+        msgid = " ".join(source.split())
+        translated = cat.get(msgid).string
+        line = set_translation(root, "uk", "fsc-pc-92-dprk", msgid,
+                               translated[:20] + char + translated[20:])
+        cases.append((char, source, translated, f"locales/uk/LC_MESSAGES/fsc-pc-92-dprk.po:{line}:"))
+    # Entries after the one just changed may move: read every line again at the end.
+    final = po.read(root / "locales" / "uk" / "LC_MESSAGES" / "fsc-pc-92-dprk.po")
+    cases = [(c, src, tr, f"locales/uk/LC_MESSAGES/fsc-pc-92-dprk.po:"
+              f"{final.get(' '.join(src.split())).lineno}:") for c, src, tr, _ in cases]
+    assert len(cases) == len(CONTROLS)
 
     proc = publisher_cli("check", "--lang", "uk", cwd=root)
     assert proc.returncode == 1
-    assert any(ln.startswith(where) and "[controls]" in ln and f"U+{ord(char):04X}" in ln
-               for ln in proc.stdout.splitlines() + proc.stderr.splitlines()), proc.stdout
+    for char, _, _, where in cases:
+        expected = (f"{where} error: [controls] invisible control character(s) the source does "
+                    f"not have: U+{ord(char):04X} {unicodedata.name(char, '')}".rstrip())
+        assert expected in proc.stdout.splitlines(), (char, proc.stdout)
 
     proc = publisher_cli("build", "--lang", "uk", "--lang", "fr", cwd=root)
     assert proc.returncode == 0, proc.stderr
-    warning = [ln for ln in proc.stderr.splitlines() if ln.startswith(where)]
-    assert len(warning) == 1 and "using the source text" in warning[0], proc.stderr
     out = root / "build" / "fsc-pc-92-dprk"
-    html = (out / "fsc-pc-92-dprk.uk.html").read_text("utf-8")
-    assert char not in html and translated[:20] not in html
-    assert source.split()[3] in html  # the English paragraph stands in
+    html = unescape((out / "fsc-pc-92-dprk.uk.html").read_text("utf-8"))
     with zipfile.ZipFile(out / "fsc-pc-92-dprk.uk.docx") as z:
-        assert char.encode() not in z.read("word/document.xml")
-    assert run(tool("pdftotext"), str(out / "fsc-pc-92-dprk.uk.pdf"), "-").stdout
+        document = z.read("word/document.xml").decode("utf-8")
+    pdf_text = normalise(run(tool("pdftotext"), str(out / "fsc-pc-92-dprk.uk.pdf"), "-").stdout)
+    for char, source, translated, where in cases:
+        warning = [ln for ln in proc.stderr.splitlines() if ln.startswith(where)]
+        assert len(warning) == 1 and "using the source text" in warning[0], (char, proc.stderr)
+        assert char not in html and char not in document
+        assert translated[20:] not in html  # the translation is not published...
+        assert " ".join(source.split()[:6]) in html  # ...the English paragraph stands in
+        assert normalise(" ".join(source.split()[:6])) in pdf_text
     assert (out / "fsc-pc-92-dprk.fr.pdf").is_file()
     assert publisher_cli("build", "--lang", "uk", "--strict", cwd=root).returncode == 1
 
