@@ -151,6 +151,20 @@ class Rule:
 Block = Union[Paragraph, Heading, ListBlock, Quote, Rule]
 
 
+ADDRESS_ENDINGS = (",", ":", "\u060c", "\uff0c", "\uff1a")
+"""How a form of address ends: comma or colon (Latin, Arabic, full-width)."""
+
+
+def is_form_of_address(block: Block) -> bool:
+    """A lead-in: a short paragraph ending in a comma or colon, such as a form of address
+    ("Distinguished colleagues,", "Mr Chairperson:") or the line introducing a list. It
+    belongs with what follows it, so no page may end on it."""
+    if not isinstance(block, Paragraph):
+        return False
+    text = block.text.plain.strip()
+    return 0 < len(text) <= 80 and text.endswith(ADDRESS_ENDINGS)
+
+
 def heading_levels(blocks: tuple[Block, ...]) -> tuple[int, ...]:
     """The printed level (2-6) of every heading in ``blocks``, in reading order.
 

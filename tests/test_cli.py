@@ -158,7 +158,7 @@ def test_hostile_translation_stays_inert(proj):
     assert "raw HTML '<script>' is not allowed (only <sup> and <sub>); using the source text" \
         in proc.stderr
     html = (proj / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.uk.html").read_text()
-    assert "<p>{{ 7*7 }} {% raw %} &amp; Голови,</p>" in html  # Markdown entity, escaped once
+    assert '<p class="lead-in">{{ 7*7 }} {% raw %} &amp; Голови,</p>' in html  # Markdown entity, escaped once
     assert "<script" not in html and "49" not in html
     assert "<p>Thank you, Mr Chairperson.</p>" in html
 

@@ -191,7 +191,7 @@ BODY = [
     # (paragraph style, text, list level or None)
     ("Body Text", FIRST_PARAGRAPH, None),
     ("Heading 2", "Section two heading", None),
-    ("Body Text", "First ordered list:", None),
+    ("Lead-in", "First ordered list:", None),  # stays with the list it introduces
     ("List Number", "Alpha item", 0),
     ("List Number", "Bravo item", 0),
     ("Body Text", "A paragraph between the two lists.", None),

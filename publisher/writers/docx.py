@@ -28,7 +28,7 @@ from ..errors import TemplateError
 from ..links import link_problem
 from ..model import (
     Block, Code, Edition, Emph, HardBreak, Heading, Inline, Link, ListBlock, Paragraph,
-    Quote, Rule, Strong, Sub, Sup, Text, heading_levels,
+    Quote, Rule, Strong, Sub, Sup, Text, heading_levels, is_form_of_address,
 )
 
 REFERENCE = "reference.docx"
@@ -120,7 +120,8 @@ LIST_STYLES = {True: "List Number", False: "List Bullet"}
 document links each to a multilevel list definition: level N is a list nested N deep."""
 CONTINUE_STYLE = "List Continue"
 """Further paragraphs of a list item: ``List Continue``, ``List Continue 2``... by depth."""
-BODY_STYLES = ["Body Text", "Quote", "Separator", *LIST_STYLES.values(), CONTINUE_STYLE,
+BODY_STYLES = ["Body Text", "Lead-in", "Quote", "Separator", *LIST_STYLES.values(),
+               CONTINUE_STYLE,
                *(f"Heading {n}" for n in range(2, 7))]
 """Paragraph styles of the speech the reference document must have."""
 
@@ -171,7 +172,8 @@ class _Blocks:
         """``depth``: how many lists enclose these blocks."""
         for b in blocks:
             if isinstance(b, Paragraph):
-                _add_runs(self.st, self.st.para(self.document, "Body Text"), b.text.content)
+                style = "Lead-in" if depth == 0 and is_form_of_address(b) else "Body Text"
+                _add_runs(self.st, self.st.para(self.document, style), b.text.content)
             elif isinstance(b, Heading):
                 par = self.st.para(self.document, f"Heading {next(self.levels)}")
                 _add_runs(self.st, par, b.text.content)
@@ -296,6 +298,13 @@ def _emblem_picture(edition: Edition) -> io.BytesIO | None:
     return io.BytesIO(read_emblem(path)[1])
 
 
+def _left_to_right(text: str, rtl: bool) -> str:
+    """A left-to-right token (a document symbol) in a right-to-left paragraph, isolated so
+    its neutral characters stay in place: ``OSCE+`` must not print as ``+...OSCE``. The
+    same as the HTML's ``<bdi dir="ltr">`` (LRI ... PDI)."""
+    return f"\u2066{text}\u2069" if rtl else text
+
+
 def _normalise_zip(data: bytes) -> bytes:
     """Fixed timestamps and permissions in the zip, so equal documents are equal bytes."""
     src = zipfile.ZipFile(io.BytesIO(data))
@@ -351,7 +360,8 @@ def write_docx(edition: Edition, template_dir: Path, variant: str = "") -> bytes
     head = section.first_page_header
     first = head.paragraphs[0]
     st.restyle(first, "Masthead")
-    lines = [x for x in (meta.symbol, edition.date_text, edition.language_line,
+    symbol = _left_to_right(meta.symbol, rtl) if meta.symbol else None
+    lines = [x for x in (symbol, edition.date_text, edition.language_line,
                          edition.original_line) if x]
     for i, text in enumerate(lines):
         par = first if i == 0 else st.para(head, "Masthead")
@@ -371,8 +381,8 @@ def write_docx(edition: Edition, template_dir: Path, variant: str = "") -> bytes
     running.add_run("- ")
     _field(running, "PAGE", "2")
     running.add_run(" -")
-    if meta.symbol:
-        running.add_run("\t" + meta.symbol)
+    if symbol:
+        running.add_run("\t" + symbol)
     for footer in (section.first_page_footer, section.footer):
         par = footer.paragraphs[0]
         st.restyle(par, "Footer")

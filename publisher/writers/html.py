@@ -19,7 +19,7 @@ from ..errors import TemplateError
 from ..links import link_problem
 from ..model import (
     Block, Code, Edition, Emph, HardBreak, Heading, Inline, Link, ListBlock, Paragraph,
-    Quote, Rule, Strong, Sub, Sup, Text, heading_levels,
+    Quote, Rule, Strong, Sub, Sup, Text, heading_levels, is_form_of_address,
 )
 
 TEMPLATE = "statement.html"
@@ -54,7 +54,8 @@ def blocks_html(blocks: tuple[Block, ...], levels: Iterator[int] | None = None) 
     out: list[Markup] = []
     for b in blocks:
         if isinstance(b, Paragraph):
-            out.append(Markup("<p>%s</p>\n") % inline_html(b.text.content))
+            tag = '<p class="lead-in">' if is_form_of_address(b) else "<p>"
+            out.append(Markup(tag + "%s</p>\n") % inline_html(b.text.content))
         elif isinstance(b, Heading):
             level = next(levels)
             out.append(Markup(f"<h{level}>%s</h{level}>\n") % inline_html(b.text.content))
