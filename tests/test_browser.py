@@ -31,11 +31,21 @@ addEventListener("load", () => {
 
 FRAMES = """<!DOCTYPE html><html><head><meta charset="utf-8"><style>
 html, body {{ margin: 0; background: #fff; }} iframe {{ border: 0; display: block; }}
-</style></head><body>
+</style>
+<script>
+// Listening before any frame exists: a frame may finish loading before the body does.
+const reports = [];
+addEventListener("message", e => {{
+  reports.push(e.data);
+  const list = document.getElementById("reports");
+  if (list) list.textContent = reports.join(" ");
+}});
+addEventListener("DOMContentLoaded", () => {{
+  document.getElementById("reports").textContent = reports.join(" ");
+}});
+</script></head><body>
 {frames}
-<script>addEventListener("message", e => {{
-  const p = document.createElement("p"); p.className = "probe"; p.textContent = e.data;
-  document.body.appendChild(p); }});</script>
+<p id="reports"></p>
 </body></html>"""
 
 
@@ -66,8 +76,10 @@ def test_no_page_scrolls_sideways_and_none_is_blank(built, tmp_path, width):
     window = f"--window-size={max(width, 500)},{HEIGHT * len(shown)}"
 
     dom = chromium(window, "--dump-dom", wrapper.as_uri()).stdout
+    listed = re.search(r'<p id="reports">([^<]*)</p>', dom)
+    assert listed, dom[-2000:]
     reports = {int(m[0]): tuple(map(int, m[1:])) for m in
-               re.findall(r'<p class="probe">(\d+)x(\d+)x(\d+)x(\d+)</p>', dom)}
+               re.findall(r"(\d+)x(\d+)x(\d+)x(\d+)", listed.group(1))}
     assert sorted(reports) == list(range(len(shown))), dom[-2000:]
     problems = []
     for i, page in enumerate(shown):
