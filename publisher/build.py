@@ -180,11 +180,20 @@ def summarize(project: Project, paths: list[Path], cache: BuildCache,
 
     summaries: list[StatementSummary] = []
     parsed: dict[str, Statement] = {}
+    profiles: dict[str, str] = {}
+
+    def profile_digest(mission: str) -> str:
+        """The SHA-256 of a mission profile, read once per build ("" if it has none)."""
+        if mission not in profiles:
+            found = matrix.file_digest(project.mission_path(mission))
+            profiles[mission] = found[1] if found else ""
+        return profiles[mission]
+
     for path in paths:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
         known = cache.statements.get(str(path))
         if (known is not None and known.sha256 == digest
-                and known.mission_sha256 == _file_digest(project.mission_path(known.mission))):
+                and known.mission_sha256 == profile_digest(known.mission)):
             summaries.append(known)
             continue
         st = read_statement(path, missions)
@@ -192,20 +201,13 @@ def summarize(project: Project, paths: list[Path], cache: BuildCache,
         problem = symbol_problem(st.meta.symbol) if st.meta.symbol else None
         summaries.append(StatementSummary(
             path=str(path), sha256=digest, slug=st.slug, mission=st.meta.mission,
-            mission_sha256=_file_digest(project.mission_path(st.meta.mission)),
+            mission_sha256=profile_digest(st.meta.mission),
             languages=st.meta.languages, original=st.meta.original, title=st.meta.title.plain,
             date=st.meta.date.isoformat(),
             symbol_warning=warning("symbol", problem, st.path, st.meta.line_of("symbol"))
             if problem else None))
     check_unique([(s.slug, s.path) for s in summaries])
     return summaries, parsed
-
-
-def _file_digest(path: Path) -> str:
-    try:
-        return hashlib.sha256(path.read_bytes()).hexdigest()
-    except OSError:
-        return ""
 
 
 def _check_templates(project: Project, formats: list[str]) -> None:

@@ -335,7 +335,7 @@ def retract_manifest(out_root: Path) -> None:
         pass
 
 
-def _file_digest(path: Path) -> tuple[int, str] | None:
+def file_digest(path: Path) -> tuple[int, str] | None:
     """Size and SHA-256 of the regular file at ``path`` (None when there is none)."""
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
@@ -361,7 +361,7 @@ def write_manifest(out_root: Path, records: dict[str, OutputRecord]) -> Path:
     checksum the disk disagrees with."""
     outputs = []
     for key, rec in sorted(records.items()):
-        on_disk = _file_digest(out_root / key)
+        on_disk = file_digest(out_root / key)
         if on_disk is None or on_disk != (rec.size, rec.sha256):
             continue
         outputs.append({"statement": rec.statement, "language": rec.lang,

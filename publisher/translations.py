@@ -18,7 +18,8 @@ from typing import TYPE_CHECKING, Iterable
 from .editions import Translator
 from .errors import CatalogError, PublisherError, display_path, warning
 from .project import (
-    Missions, Project, mission_messages, read_statements, wanted_languages, wording_languages,
+    Missions, Project, mission_messages, read_statement, read_statements, wanted_languages,
+    wording_languages,
 )
 
 if TYPE_CHECKING:
@@ -42,12 +43,13 @@ def extract(project: Project, paths: Iterable[str] = ()) -> list[CatalogChange]:
         TEMPLATES_DOMAIN, mission_template, statement_template, templates_template, write_catalog,
     )
 
-    statements = read_statements(project, paths)
+    missions = Missions(project)
+    statements = read_statements(project, paths, missions)
     pots = [(project.pot(s.slug), statement_template(s, project.root)) for s in statements]
     pots.append((project.pot(TEMPLATES_DOMAIN),
                  templates_template(project.templates, project.root)))
     pots += [(project.pot(mission_domain(m.id)), mission_template(m, project.root))
-             for m in Missions(project).all()]
+             for m in missions.all()]
     changes = []
     for path, cat in pots:
         existed = path.exists()
@@ -73,8 +75,8 @@ def update(project: Project, languages: Iterable[str] = ()) -> list[CatalogChang
     from .i18n.languages import identifier
     from .i18n.wording import fill_overrides
 
-    statements = read_statements(project)
     missions = Missions(project)
+    statements = read_statements(project, missions=missions)
     wanted = wanted_languages(languages)
     plan: list[tuple[str, str]] = [(s.slug, lang) for s in statements
                                    for lang in s.meta.languages if lang != s.meta.original]
@@ -198,13 +200,14 @@ def stats(project: Project, languages: Iterable[str] = ()) -> list[StatRow]:
 
     # Each edition's domains: its statement's, and (unless it is in the templates' own
     # language) the template wording and its own mission's lines.
-    statements = read_statements(project)
+    missions = Missions(project)
+    statements = read_statements(project, missions=missions)
     for s in statements:
         msgs = [(seg.msgid, seg.context) for seg in segments(s)]
         for lang in s.meta.languages:
             if lang != s.meta.original and (not wanted or lang in wanted):
                 count(s.slug, lang, msgs, project.po(lang, s.slug))
-    template_langs, mission_langs = wording_languages(statements, Missions(project), wanted)
+    template_langs, mission_langs = wording_languages(statements, missions, wanted)
     # Every template message counts, the date-format overrides too (update fills them):
     # the same count as msgfmt --statistics.
     tmessages = Translator(project).template_messages
@@ -237,9 +240,10 @@ def check(project: Project, languages: Iterable[str] = (),
     chosen = set(editions) if editions is not None else None
     originals: dict[str, str] = {}
     missions_of: dict[str, str] = {}  # statement -> its mission's domain
+    missions = Missions(project)
     for seed in sorted(project.seeds.glob("*.md")) if project.seeds.is_dir() else []:
         try:
-            st = read_statements(project, [seed])[0]
+            st = read_statement(seed, missions)
             originals[seed.stem] = st.meta.original
             missions_of[seed.stem] = mission_domain(st.meta.mission)
         except PublisherError as exc:
