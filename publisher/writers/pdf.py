@@ -3,7 +3,9 @@
 Tagged PDF/UA-1 (``/Lang`` and title come from the HTML), fonts from pip font packages
 embedded and subset, nothing fetched from the network: the URL fetcher only opens files
 under the template folder and the font packages. WeasyPrint's font configuration is set
-up once per process and reused for every document.
+up once per process and reused for every document. The line-end rules the stylesheet
+cannot state (no word split across pages, at most two hyphenated lines in a row, no line
+ending at a compound's own hyphen) are applied to the layout by ``breaks.typeset``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherRespons
 
 from ..errors import TemplateError
 from ..model import Edition
+from .breaks import typeset
 from .fonts import font_dirs, font_face_css
 from .hyphenation import preload as preload_hyphenation
 from .html import render_html
@@ -97,10 +100,12 @@ def html_to_pdf(html: str, template_dir: Path, timestamp: datetime.datetime,
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
     try:
         with _font_timestamps(timestamp):
-            document = HTML(string=html, base_url=str(template_dir.resolve()) + "/",
-                            url_fetcher=fetcher, media_type="print")
-            pdf = document.write_pdf(font_config=_font_config(), pdf_variant=variant,
-                                     pdf_tags=True, pdf_identifier=identifier)
+            page = HTML(string=html, base_url=str(template_dir.resolve()) + "/",
+                        url_fetcher=fetcher, media_type="print")
+            options = {"pdf_variant": variant, "pdf_tags": True, "pdf_identifier": identifier}
+            document, _kept = typeset(page, lambda p: p.render(font_config=_font_config(),
+                                                               **options))
+            pdf = document.write_pdf(**options)
     except FatalURLFetchingError as exc:
         raise TemplateError(str(exc), template_dir) from None
     assert isinstance(pdf, bytes)
