@@ -97,6 +97,8 @@ class BuildPlan:
     edition_warnings: dict[EditionKey, list[Diagnostic]]
     font_files: list[str]
     template_messages: TemplateMessages | None
+    formats: list[str] = field(default_factory=list)
+    """The formats asked for (a web page links to the others)."""
 
 
 class BuildSession:
@@ -121,7 +123,7 @@ class BuildSession:
             return
         formats = tuple(sorted({u.fmt for u in stale}))
         workers = min(self.workers, len(stale))
-        if "pdf" in formats:
+        if {"pdf", "html", "docx"} & set(formats):  # web page and DOCX embed the PDF's faces
             matrix.prepare_fonts(self.workers, lambda text: log.warning("%s", text))
         self.renderer = matrix.Renderer(workers, formats)
 
@@ -198,7 +200,8 @@ def summarize(project: Project, paths: list[Path], cache: BuildCache,
             continue
         st = read_statement(path, missions)
         parsed[st.slug] = st
-        problem = symbol_problem(st.meta.symbol) if st.meta.symbol else None
+        grammar = missions.of(st).symbols  # the organization the mission works at
+        problem = symbol_problem(st.meta.symbol, grammar) if st.meta.symbol else None
         summaries.append(StatementSummary(
             path=str(path), sha256=digest, slug=st.slug, mission=st.meta.mission,
             mission_sha256=profile_digest(st.meta.mission),
@@ -246,13 +249,18 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
              if not options.languages or lang in options.languages for fmt in formats]
     units = matrix.shard(units, options.shard)
     shared = {fmt: matrix.tree_digest(project.templates, fmt) for fmt in formats}
-    fonts, font_files = matrix.fonts_digest(cache.font_files) if "pdf" in formats else ("", [])
+    fonts, font_files = (matrix.fonts_digest(cache.font_files)
+                         if {"pdf", "html", "docx"} & set(formats)
+                         else ("", []))
+    links = html_links(formats)
     digests: dict[Unit, str] = {}
     for u in units:
         s = by_slug[u.slug]
         inputs = [Path(s.path), project.po(u.lang, u.slug), project.po(u.lang, TEMPLATES_DOMAIN),
                   project.po(u.lang, mission_domain(s.mission))]
-        opts = f"pdf={options.pdf_variant}\0fonts={fonts}" if u.fmt == "pdf" else ""
+        opts = {"pdf": f"pdf={options.pdf_variant}\0fonts={fonts}",
+                "html": f"links={links}\0fonts={fonts}\0webfonts={WEBFONTS_VERSION}",
+                "docx": f"fonts={fonts}"}.get(u.fmt, "")
         digests[u] = matrix.unit_digest(u, inputs, shared[u.fmt], opts)
     stale = [u for u in units
              if not matrix.is_fresh(cache.outputs.get(u.key()), digests[u], u.path(out_root))]
@@ -284,7 +292,18 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
     _release_gate(project, options, units, report)
     _preflight(stale, editions)
     return BuildPlan(summaries, units, digests, stale, editions, edition_warnings, font_files,
-                     translator.known)
+                     translator.known, formats)
+
+
+WEBFONTS_VERSION = "2"
+"""Changes when the web pages' embedded fonts are made differently (their cache key)."""
+
+
+def html_links(formats: list[str]) -> str:
+    """The web page's variant: the other formats this build makes for each edition (the
+    page links to them), space-separated in registry order. A build of HTML alone links
+    to nothing, so no page points at a file that was not made."""
+    return " ".join(f for f in FORMATS if f in formats and f != "html")
 
 
 def _release_gate(project: Project, options: BuildOptions, units: list[Unit],
@@ -322,7 +341,7 @@ def _render_and_record(project: Project, options: BuildOptions, plan: BuildPlan,
     # A build we waited for may have made some of them meanwhile.
     stale = [u for u in plan.stale
              if not matrix.is_fresh(cache.outputs.get(u.key()), plan.digests[u], u.path(out_root))]
-    variant = {"pdf": options.pdf_variant}
+    variant = {"pdf": options.pdf_variant, "html": html_links(plan.formats)}
     jobs = [matrix.Job(u, plan.editions[(u.slug, u.lang)], project.templates, u.path(out_root),
                        variant.get(u.fmt, "")) for u in stale]
     done_count = 0

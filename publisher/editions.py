@@ -170,10 +170,12 @@ class Translator:
                 "language": wording.upper(wording.language_name(meta.original, lang), lang)}
         alternates = tuple(
             Alternate(other, wording.language_name(other, other), f"{statement.slug}.{other}",
-                      wording.region_tag(other), wording.direction(other))
+                      wording.region_tag(self._format_locale(mission, other)),
+                      wording.direction(other))
             for other in meta.languages if other != lang)
         edition = Edition(
-            statement=text, mission=mission, lang=lang, region_tag=wording.region_tag(lang),
+            statement=text, mission=mission, lang=lang,
+            region_tag=wording.region_tag(self._format_locale(mission, lang)),
             direction=wording.direction(lang),
             language_name=wording.language_name(lang, lang),
             date_text=wording.long_date(meta.date, self._format_locale(mission, lang),

@@ -7,9 +7,10 @@ test relies on it) and never edited in place: translation builds a new tree.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Callable, Mapping, Union
 
 
 # ---------------------------------------------------------------- inline content
@@ -70,18 +71,38 @@ class Link:
     title: str = ""
 
 
-Inline = Union[Text, Code, HardBreak, Strong, Emph, Sup, Sub, Link]
+@dataclass(frozen=True)
+class FootnoteRef:
+    """The call of a footnote, ``[^label]``: the note's number where the text calls it.
+
+    The message keeps the call as its source wrote it (``[^1]``), so a translation carries
+    it like any other markup. In a statement every call is resolved: ``number`` is the
+    note's place among the calls in reading order (1, 2, ...: the number every format
+    prints) and ``note`` the note's text in the statement's language, so each writer can
+    print the note where it is called. A call parsed from a single message is unresolved
+    (``number`` 0, no ``note``) until :func:`number_footnotes` resolves it.
+    """
+
+    label: str
+    number: int = 0
+    note: RichText | None = None
+
+
+Inline = Union[Text, Code, HardBreak, Strong, Emph, Sup, Sub, Link, FootnoteRef]
 CONTAINERS = (Strong, Emph, Sup, Sub, Link)
 
 
 def plain_text(inlines: tuple[Inline, ...]) -> str:
-    """The words of some inline content, markup removed (for titles, metadata, search)."""
+    """The words of some inline content, markup removed (for titles, metadata, search).
+    A footnote call adds nothing: the note is not part of the sentence."""
     out: list[str] = []
     for node in inlines:
         if isinstance(node, (Text, Code)):
             out.append(node.text)
         elif isinstance(node, HardBreak):
             out.append(" ")
+        elif isinstance(node, FootnoteRef):
+            continue
         else:
             out.append(plain_text(node.children))
     return "".join(out)
@@ -149,6 +170,81 @@ class Rule:
 
 
 Block = Union[Paragraph, Heading, ListBlock, Quote, Rule]
+
+
+@dataclass(frozen=True)
+class Footnote:
+    """A footnote's text (``[^label]: text`` in the source): one paragraph, one message."""
+
+    label: str
+    """The label its call and definition share (``1`` for ``[^1]``)."""
+    text: RichText
+    line: int
+    """Line of the definition in the statement file."""
+
+
+def footnote_calls(nodes: tuple[Inline, ...]) -> list[FootnoteRef]:
+    """The footnote calls in some inline content, in reading order."""
+    found: list[FootnoteRef] = []
+    for node in nodes:
+        if isinstance(node, FootnoteRef):
+            found.append(node)
+        elif isinstance(node, CONTAINERS):
+            found += footnote_calls(node.children)
+    return found
+
+
+def footnote_labels(nodes: tuple[Inline, ...]) -> list[str]:
+    """The labels of the footnote calls in some inline content, in reading order."""
+    return [call.label for call in footnote_calls(nodes)]
+
+
+def map_calls(text: RichText, fn: Callable[[FootnoteRef], FootnoteRef]) -> RichText:
+    """``text`` with every footnote call replaced by ``fn(call)``, in reading order
+    (``text`` itself when nothing changes)."""
+
+    def walk(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
+        out: list[Inline] = []
+        for node in nodes:
+            if isinstance(node, FootnoteRef):
+                node = fn(node)
+            elif isinstance(node, CONTAINERS):
+                node = dataclasses.replace(node, children=walk(node.children))
+            out.append(node)
+        return tuple(out)
+
+    content = walk(text.content)
+    return text if content == text.content else dataclasses.replace(text, content=content)
+
+
+def number_footnotes(blocks: tuple[Block, ...], notes: tuple[Footnote, ...]
+                     ) -> tuple[tuple[Block, ...], tuple[Footnote, ...]]:
+    """Resolve the footnote calls of ``blocks`` with ``notes``: each call gets its note's
+    text and its number, the order of the calls in reading order; the notes come back in
+    that order (a note no call names is left out). Used on the source and on every
+    translation, whose word order may move a call."""
+    by_label: Mapping[str, Footnote] = {n.label: n for n in notes}
+    order: list[Footnote] = []
+
+    def resolve(call: FootnoteRef) -> FootnoteRef:
+        note = by_label.get(call.label)
+        if note is None:
+            return call
+        order.append(note)
+        return FootnoteRef(call.label, len(order), note.text)
+
+    def block(b: Block) -> Block:
+        if isinstance(b, (Paragraph, Heading)):
+            return dataclasses.replace(b, text=map_calls(b.text, resolve))
+        if isinstance(b, ListBlock):
+            return dataclasses.replace(b, items=tuple(tuple(block(x) for x in item)
+                                                      for item in b.items))
+        if isinstance(b, Quote):
+            return dataclasses.replace(b, children=tuple(block(x) for x in b.children))
+        return b
+
+    resolved = tuple(block(b) for b in blocks)
+    return resolved, tuple(order)
 
 
 ADDRESS_ENDINGS = (",", ":", "\u060c", "\uff0c", "\uff1a")
@@ -240,6 +336,8 @@ class Statement:
     blocks: tuple[Block, ...]
     language: str
     """Language of the text held in this tree (``meta.original`` for the source)."""
+    footnotes: tuple[Footnote, ...] = ()
+    """The notes, in the order of their calls (note N is ``footnotes[N - 1]``)."""
 
 
 # ---------------------------------------------------------------- mission profile
@@ -260,6 +358,11 @@ class Mission:
     """Path of an emblem image (SVG or PNG), relative to the profile."""
     regional_formats: tuple[str, ...] = ()
     """Locales whose CLDR dates the mission writes, e.g. ``en-GB`` ("6 November 2024")."""
+    symbols: str = "osce"
+    """The document-symbol grammar statements are checked against: ``osce``, ``un`` or
+    ``iaea`` (see :mod:`publisher.symbols`)."""
+    page_footer: bool = False
+    """Print "Page N of M" at the foot of every page as well as the running head."""
     lines: tuple[tuple[str, int], ...] = field(default=())
     """(string, line) pairs for ``#:`` references of the translatable lines."""
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -99,3 +100,118 @@ def test_no_page_scrolls_sideways_and_none_is_blank(built, tmp_path, width):
                 problems.append(f"{page.name} at {width} px: the first screen is blank "
                                 f"({dark} dark px)")
     assert not problems, problems
+
+
+# ---------------------------------------------------------------- the fonts a reader sees
+
+class DevTools:
+    """Headless Chromium driven over the DevTools protocol on a pipe (file descriptors 3
+    and 4, NUL-separated JSON), so the test asks the browser itself which fonts it used."""
+
+    def __init__(self, profile: Path) -> None:
+        import os
+
+        to_browser, self._write = os.pipe()
+        self._read, from_browser = os.pipe()
+        # The browser reads commands on fd 3 and writes replies on fd 4 (placed there by a
+        # small launcher: a shell cannot name descriptors above 9).
+        launcher = ("import os, sys; os.dup2(int(sys.argv[1]), 3); os.dup2(int(sys.argv[2]), 4); "
+                    "os.execv(sys.argv[3], sys.argv[3:])")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-c", launcher, str(to_browser), str(from_browser), tool("chromium"),
+             "--headless", "--no-sandbox", "--disable-gpu", "--remote-debugging-pipe",
+             "--allow-file-access-from-files", f"--user-data-dir={profile}", "about:blank"],
+            pass_fds=(to_browser, from_browser), stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL)
+        os.close(to_browser)
+        os.close(from_browser)
+        self._buffer = b""
+        self._id = 0
+
+    def send(self, method: str, session: str | None = None, **params: object) -> dict:
+        import json
+        import os
+
+        self._id += 1
+        message: dict[str, object] = {"id": self._id, "method": method, "params": params}
+        if session:
+            message["sessionId"] = session
+        os.write(self._write, json.dumps(message).encode() + b"\0")
+        while True:
+            while b"\0" not in self._buffer:
+                chunk = os.read(self._read, 1 << 20)
+                assert chunk, "the browser closed the pipe"
+                self._buffer += chunk
+            raw, self._buffer = self._buffer.split(b"\0", 1)
+            reply = json.loads(raw)
+            if reply.get("id") == self._id:
+                if "error" in reply:
+                    raise RuntimeError(f"{method}: {reply['error']}")
+                return reply["result"]
+
+    def close(self) -> None:
+        import os
+
+        os.close(self._write)
+        os.close(self._read)
+        self.proc.kill()
+        self.proc.wait()
+
+
+def used_fonts(browser: DevTools, page: Path) -> dict[str, set[tuple[str, bool]]]:
+    """The text of each element of ``page`` (shortened) -> (family, web font?) of every
+    font Chromium drew it in."""
+    import time
+
+    target = browser.send("Target.createTarget", url="about:blank")["targetId"]
+    session = browser.send("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+    browser.send("Page.navigate", session, url=page.as_uri())
+    deadline = time.monotonic() + 60
+    while True:  # until the page (not about:blank) has loaded and its fonts are ready
+        try:
+            state = browser.send("Runtime.evaluate", session, awaitPromise=True, expression=(
+                "document.fonts.ready.then(() => location.href + ' ' + document.readyState)"))
+        except RuntimeError:  # the context went away: the navigation is under way
+            state = {}
+        if state.get("result", {}).get("value") == f"{page.as_uri()} complete":
+            break
+        assert time.monotonic() < deadline, state
+        time.sleep(0.05)
+    browser.send("DOM.enable", session)
+    browser.send("CSS.enable", session)
+    root = browser.send("DOM.getDocument", session, depth=-1)["root"]
+    found: dict[str, set[tuple[str, bool]]] = {}
+
+    def walk(node: dict) -> None:
+        children = node.get("children", [])
+        text = "".join(c.get("nodeValue", "") for c in children if c.get("nodeType") == 3)
+        if node.get("nodeName") not in ("STYLE", "SCRIPT", "TITLE") and text.strip():
+            fonts = browser.send("CSS.getPlatformFontsForNode", session, nodeId=node["nodeId"])
+            found[" ".join(text.split())[:40]] = {(f["familyName"], f["isCustomFont"])
+                                                    for f in fonts["fonts"]}
+        for child in children:
+            walk(child)
+
+    walk(root)
+    browser.send("Target.closeTarget", targetId=target)
+    return found
+
+
+def test_every_text_is_drawn_in_the_embedded_pdf_fonts(built, tmp_path):
+    """No text of any page falls back to a font of the machine: Chromium draws it all in
+    the web fonts the page embeds (the PDF's Noto Serif and Amiri), Arabic included."""
+    browser = DevTools(tmp_path / "profile")
+    try:
+        problems = []
+        for page in pages(built)[:-1]:
+            fonts = used_fonts(browser, page)
+            assert len(fonts) > 20, (page.name, fonts)
+            for text, used in fonts.items():
+                wrong = {f for f in used if not f[1] or f[0] not in ("Noto Serif", "Amiri")}
+                if wrong or not used:
+                    problems.append(f"{page.name}: {text!r} drawn in {sorted(used)}")
+            families = {family for used in fonts.values() for family, _ in used}
+            assert "Noto Serif" in families and "Amiri" in families, (page.name, families)
+    finally:
+        browser.close()
+    assert not problems, "\n".join(problems[:20])

@@ -159,7 +159,8 @@ def test_hostile_translation_stays_inert(proj):
         in proc.stderr
     html = (proj / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.uk.html").read_text()
     assert '<p class="lead-in">{{ 7*7 }} {% raw %} &amp; Голови,</p>' in html  # Markdown entity, escaped once
-    assert "<script" not in html and "49" not in html
+    page = re.sub(r"<style>.*?</style>", "", html, flags=re.S)  # embedded fonts are base64
+    assert "<script" not in page and "49" not in page
     assert "<p>Thank you, Mr Chairperson.</p>" in html
 
 

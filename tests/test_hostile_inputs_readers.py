@@ -441,6 +441,11 @@ def test_control_characters_in_the_body_name_their_line(tmp_path):
     ("regional_formats", "[[en-GB]]", "not a list of lists"),
     ("regional_formats", "en", "must be a language with a region"),
     ("regional_formats", '"en-GB\\0"', "character U+0000 is not allowed"),
+    ("symbols", "[un]", "must be a single value, not a list"),
+    ("symbols", "{un: x}", "must be a single value, not a mapping"),
+    ("symbols", "unesco", "must be one of osce, un, iaea"),
+    ("page_footer", "yes please", "must be true or false"),
+    ("page_footer", "[true]", "must be a single value, not a list"),
 ])
 def test_mission_profile_types(missions, key, value, message):
     fields = {"name": "[Delegation of Testland]", "address": "[Street 1]", "languages": "[en]",

@@ -170,3 +170,15 @@ def test_a_compound_never_ends_a_line_at_its_own_hyphen():
     ends = [line.text for line in lines if re.search(r"\w-$", line.text)]
     compounds = {"Nordatlantik-", "OSZE-", "Russland-", "Nordkorea-"}
     assert not [e for e in ends if e.split()[-1] in compounds], ends
+
+
+def test_compounds_are_wrapped_in_text_only():
+    """A stylesheet or script inside the statement keeps its hyphens untouched."""
+    from weasyprint import HTML
+
+    page = HTML(string='<html><body><main><style>p { font-family: serif }</style>'
+                       '<p>the porte-parole spoke</p></main></body></html>')
+    assert breaks.protect_compounds(page.etree_element) == 1
+    style = next(el for el in page.etree_element.iter() if str(el.tag).endswith("style"))
+    assert style.text == "p { font-family: serif }"
+    assert len(list(style)) == 0

@@ -171,7 +171,7 @@ def test_arabic_direction_in_every_format(built):
 @pytest.mark.parametrize("lang", ["en", "ar"])
 def test_html_sharing_metadata_and_language_switcher(built, lang):
     html = (built / f"fsc-pc-92-dprk.{lang}.html").read_text(encoding="utf-8")
-    region = {"en": "en_US", "ar": "ar_EG"}[lang]
+    region = {"en": "en_GB", "ar": "ar_EG"}[lang]  # en: the mission's regional format
     assert f'<meta property="og:locale" content="{region}">' in html
     assert html.count('<meta property="og:locale:alternate"') == len(LANGS) - 1
     assert '<meta property="og:type" content="article">' in html

@@ -2,8 +2,9 @@
 
 Extraction (:func:`segments`) and application (:func:`map_segments`) are the same
 traversal, so they cannot drift apart: each heading, paragraph, list-item paragraph and
-quote paragraph is one message; the translatable front-matter fields are messages too,
-with a ``msgctxt`` naming the field.
+quote paragraph is one message, and so is each footnote (after the body, in the order of
+its calls); the translatable front-matter fields are messages too, with a ``msgctxt``
+naming the field. A footnote's call stays in its paragraph's message as ``[^label]``.
 """
 
 from __future__ import annotations
@@ -12,7 +13,9 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Callable
 
-from ..model import Block, Heading, ListBlock, Paragraph, Quote, RichText, Statement
+from ..model import (
+    Block, Heading, ListBlock, Paragraph, Quote, RichText, Statement, number_footnotes,
+)
 
 FRONT_MATTER_FIELDS = ("title", "meeting", "agenda")
 
@@ -28,14 +31,17 @@ class Segment:
     line: int
     """Line in the statement file (for ``#:`` references and warnings)."""
     kind: str
-    """``title``/``meeting``/``agenda``, ``heading`` or ``paragraph``."""
+    """``title``/``meeting``/``agenda``, ``heading``, ``paragraph`` or ``footnote``."""
 
 
 Mapper = Callable[[Segment, RichText], RichText]
 
 
 def map_segments(statement: Statement, fn: Mapper, language: str | None = None) -> Statement:
-    """A new statement whose every translatable text is ``fn(segment, text)``."""
+    """A new statement whose every translatable text is ``fn(segment, text)``.
+
+    The footnote calls of the new text are then resolved again (:func:`number_footnotes`):
+    each call carries its note as ``fn`` made it, numbered in the new reading order."""
     meta = statement.meta
     changes: dict[str, RichText | None] = {}
     for name in FRONT_MATTER_FIELDS:
@@ -58,8 +64,13 @@ def map_segments(statement: Statement, fn: Mapper, language: str | None = None) 
             return dataclasses.replace(b, children=tuple(block(x) for x in b.children))
         return b
 
-    return dataclasses.replace(statement, meta=new_meta,
-                               blocks=tuple(block(b) for b in statement.blocks),
+    blocks = tuple(block(b) for b in statement.blocks)
+    notes = tuple(dataclasses.replace(n, text=fn(Segment(n.text.source, None, n.line, "footnote"),
+                                                 n.text))
+                  for n in statement.footnotes)
+    if notes:
+        blocks, notes = number_footnotes(blocks, notes)
+    return dataclasses.replace(statement, meta=new_meta, blocks=blocks, footnotes=notes,
                                language=language or statement.language)
 
 

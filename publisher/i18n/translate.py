@@ -2,8 +2,9 @@
 
 Missing and fuzzy translations keep the source text and are reported (fuzzy entries are
 never published as translated); a translation whose markup does not parse keeps the
-source too. Every fallback is a warning with a location, which ``--strict`` turns into
-a failure.
+source too, and so does one whose footnote calls (``[^label]``) are not the source's:
+a translation may move a call, not drop, repeat or invent one. Every fallback is a
+warning with a location, which ``--strict`` turns into a failure.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Callable
 from .po import Catalog
 
 from ..errors import Diagnostic, PublisherError, warning
-from ..model import RichText, Statement
+from ..model import RichText, Statement, footnote_calls, footnote_labels, map_calls
 from .checks import check_markup, unpublishable
 from .segments import Segment, map_segments
 
@@ -58,6 +59,21 @@ def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
+def _calls(labels: list[str]) -> str:
+    return " ".join(f"[^{label}]" for label in labels) or "none"
+
+
+def _same_calls(source: RichText, translation: RichText) -> RichText:
+    """``translation`` with its footnote calls resolved as the source's are, or an error
+    when it does not call the same notes (each as often) as the source."""
+    calls = {c.label: c for c in footnote_calls(source.content)}
+    want, got = sorted(footnote_labels(source.content)), sorted(footnote_labels(translation.content))
+    if want != got:
+        raise PublisherError(f"the footnote calls differ from the source: source has "
+                             f"{_calls(want)}, translation has {_calls(got)}")
+    return map_calls(translation, lambda call: calls.get(call.label, call))
+
+
 def translate_statement(statement: Statement, catalog: Catalog | None, lang: str,
                         parse: InlineParser, po_path: Path) -> tuple[Statement, Coverage]:
     """Translate ``statement`` into ``lang`` with ``catalog`` (None: no catalogue exists)."""
@@ -95,6 +111,7 @@ def translate_statement(statement: Statement, catalog: Catalog | None, lang: str
             if reason is not None:
                 raise PublisherError(reason, po_path, msg.lineno)
             result = parse(str(msg.string), str(po_path), msg.lineno)
+            result = _same_calls(text, result)
         except PublisherError as exc:
             cov.rows.append(Row(seg, text, None, "invalid", str(msg.string)))
             if first:

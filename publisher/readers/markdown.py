@@ -3,7 +3,14 @@
 The front matter is parsed with PyYAML's composer so every key keeps its line number
 and no value is coerced behind the user's back (``no`` stays a string, a date stays
 text until we validate it). The body is parsed with markdown-it-py's CommonMark
-preset into the format-free model.
+preset into the format-free model, as one document: reference links (``[text][ref]``,
+``[text]``) resolve through the document's reference definitions wherever they stand.
+
+Footnotes are read by two rules of our own: ``[^label]`` calls a note and
+``[^label]: text`` (one paragraph, continued like a paragraph) defines it. Each note is
+one message; its call stays in the calling paragraph's message as ``[^label]``. GitHub's
+extensions that statements cannot print yet (tables, strikethrough, task lists) are
+recognised so that they are refused by name instead of printed as literal text.
 """
 
 from __future__ import annotations
@@ -16,12 +23,16 @@ from typing import Any
 
 import yaml
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
+from markdown_it.rules_inline import link as _commonmark_link
 from markdown_it.token import Token
 
 from ..errors import PublisherError, StatementError
 from ..model import (
-    Block, Code, Emph, HardBreak, Heading, Inline, Link, ListBlock, Meta, Paragraph,
-    Quote, RichText, Rule, Statement, Strong, Sub, Sup, Text,
+    Block, Code, Emph, Footnote, FootnoteRef, HardBreak, Heading, Inline, Link, ListBlock,
+    Meta, Paragraph, Quote, RichText, Rule, Statement, Strong, Sub, Sup, Text,
+    footnote_labels, number_footnotes,
 )
 
 MAX_INLINE_DEPTH = 20
@@ -29,9 +40,106 @@ MAX_INLINE_DEPTH = 20
 MAX_BLOCK_DEPTH = 20
 """Lists and block quotes nest at most this deep."""
 
+# ---------------------------------------------------------------- the Markdown dialect
+
+_FOOTNOTE_LABEL = r"[^\s\[\]]+"
+_FOOTNOTE_CALL = re.compile(rf"\[\^({_FOOTNOTE_LABEL})\]")
+_FOOTNOTE_DEFINITION = re.compile(rf"\[\^({_FOOTNOTE_LABEL})\]:")
+_TASK_ITEM = re.compile(r"\[[ xX]\](?=\s|$)")
+"""How a GitHub task list item's text starts: ``[ ]``, ``[x]`` or ``[X]``, then a space."""
+
+
+def _footnote_definition(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """Block rule: ``[^label]: text`` and the lines that continue it as a paragraph's
+    lines would. Indented blocks after a blank line would be further paragraphs of the
+    note: they are taken too (not left to be read as code) and counted, so that the
+    reader can refuse them by name."""
+    if state.is_code_block(start):
+        return False
+    begin = state.bMarks[start] + state.tShift[start]
+    m = _FOOTNOTE_DEFINITION.match(state.src, begin, state.eMarks[start])
+    if m is None:
+        return False
+    if silent:
+        return True
+    terminators = state.md.block.ruler.getRules("paragraph")
+    old_parent = state.parentType
+    state.parentType = "paragraph"  # what ends a paragraph ends the note
+    line = start + 1
+    while line < end and not state.isEmpty(line):
+        if state.sCount[line] - state.blkIndent > 3 or state.sCount[line] < 0:
+            line += 1  # a lazy continuation line, whatever it holds
+            continue
+        if any(rule(state, line, end, True) for rule in terminators):
+            break
+        line += 1
+    state.parentType = old_parent
+    text_end = last = line
+    paragraphs = 1
+    while last < end and state.isEmpty(last):
+        following = last
+        while following < end and state.isEmpty(following):
+            following += 1
+        if following >= end or state.sCount[following] - state.blkIndent < 4:
+            break
+        paragraphs += 1
+        last = following
+        while last < end and not state.isEmpty(last):
+            last += 1
+    rest = state.getLines(start + 1, text_end, state.blkIndent, False)
+    token = state.push("footnote_def", "", 0)
+    token.meta = {"label": m.group(1), "paragraphs": paragraphs}
+    token.content = (state.src[m.end():state.eMarks[start]] + "\n" + rest).strip()
+    token.map = [start, last]
+    state.line = last
+    return True
+
+
+def _footnote_call(state: StateInline, silent: bool) -> bool:
+    """Inline rule: ``[^label]``, the call of a footnote."""
+    if not state.src.startswith("[^", state.pos):
+        return False
+    m = _FOOTNOTE_CALL.match(state.src, state.pos, state.posMax)
+    if m is None:
+        return False
+    if not silent:
+        token = state.push("footnote_ref", "", 0)
+        token.meta = {"label": m.group(1)}
+    state.pos = m.end()
+    return True
+
+
+_REWRITES = "publisher:reference links"
+"""The key under which :func:`_link` records the reference links it reads."""
+
+
+def _link(state: StateInline, silent: bool) -> bool:
+    """CommonMark's link rule; when asked to (see :func:`_inline_references`) it also
+    records where each reference link's ``[ref]`` part stands and what it resolved to."""
+    start = state.pos
+    if not _commonmark_link(state, silent):
+        return False
+    rewrites = state.env.get(_REWRITES)
+    if rewrites is not None and not silent:
+        label_end = state.md.helpers.parseLinkLabel(state, start, True)
+        end = state.pos
+        if label_end >= 0 and (end == label_end + 1 or state.src[label_end + 1] == "["):
+            opener = next(t for t in reversed(state.tokens) if t.type == "link_open")
+            rewrites.append((label_end + 1, end, str(opener.attrs.get("href", "")),
+                             str(opener.attrs.get("title") or "")))
+    return True
+
+
 # markdown-it stops reading (and silently drops the rest) past ``maxNesting`` levels; a
 # list takes two of its levels. Set high enough that the limits above are always met first.
 _MD = MarkdownIt("commonmark", {"maxNesting": 2 * MAX_BLOCK_DEPTH + 10})
+_MD.enable(["table", "strikethrough"])  # recognised, to be refused by name
+_MD.block.ruler.before("reference", "footnote_def", _footnote_definition,
+                       {"alt": ["paragraph", "reference"]})
+_MD.inline.ruler.before("link", "footnote_ref", _footnote_call)
+_MD.inline.ruler.at("link", _link)
+
+NOT_YET = "is not supported in statements yet"
 
 REQUIRED = ("mission", "date", "title", "original")
 KNOWN = REQUIRED + ("symbol", "meeting", "agenda", "languages", "check_against_delivery")
@@ -94,16 +202,51 @@ def fold_source(raw: str) -> str:
     return out.strip()
 
 
-def parse_inline(source: str, path: str | None = None, line: int | None = None) -> RichText:
+_ENTITY_LIKE = re.compile(r"&(?=#?[A-Za-z0-9]+;)")
+
+
+def _destination(href: str, title: str) -> str:
+    """``(href "title")``: an inline link's destination that reads back as ``href`` and
+    ``title``. ``href`` is already normalised by markdown-it (no spaces, no ``<>\\``:
+    percent-encoded), so it needs angle brackets only around parentheses; ``&`` is escaped
+    where it would read as a character reference."""
+    dest = _ENTITY_LIKE.sub(r"\\&", href)
+    if "(" in dest or ")" in dest:
+        dest = f"<{dest}>"
+    if not title:
+        return f"({dest})"
+    quoted = _ENTITY_LIKE.sub(r"\\&", re.sub(r'(["\\])', r"\\\1", title.replace("\n", " ")))
+    return f'({dest} "{quoted}")'
+
+
+def _inline_references(folded: str, references: dict[str, Any]) -> str:
+    """The message with each reference link written as an inline link: ``[text][ref]``,
+    ``[text][]`` and ``[text]`` become ``[text](url "title")``. A message then stands on
+    its own: translators see the address, and a translation is read without the
+    statement's reference definitions, like every other message."""
+    env: dict[str, Any] = {"references": references, _REWRITES: []}
+    _MD.parseInline(folded, env)
+    out = folded
+    for start, end, href, title in sorted(env[_REWRITES], reverse=True):
+        out = out[:start] + _destination(href, title) + out[end:]
+    return out
+
+
+def parse_inline(source: str, path: str | None = None, line: int | None = None,
+                 references: dict[str, Any] | None = None) -> RichText:
     """Parse one message's Markdown into inline content.
 
     Used for the body, for translatable front matter and, by the translation step, for
     every translated message: one parser, so source and translation cannot disagree.
+    ``references`` are the statement's link reference definitions (markdown-it's map):
+    reference links are resolved with them and the message keeps them as inline links.
     Raises :class:`StatementError` for raw HTML other than ``<sup>``/``<sub>`` or for
     unbalanced tags.
     """
     check_characters(source, path, line)
     folded = fold_source(source)
+    if references:
+        folded = _inline_references(folded, references)
     tokens = _MD.parseInline(folded)
     children = (tokens[0].children or []) if tokens else []
     return RichText(folded, _convert_inline(children, path, line))
@@ -152,6 +295,13 @@ def _convert_inline(tokens: list[Token], path: str | None, line: int | None) -> 
             push((Strong, [], "strong", {}))
         elif t == "em_open":
             push((Emph, [], "em", {}))
+        elif t == "footnote_ref":
+            if any(frame[2] == "link" for frame in stack):
+                raise StatementError("a footnote call cannot stand inside a link's text", path,
+                                     line)
+            add(FootnoteRef(str(tok.meta["label"])))
+        elif t == "s_open":
+            raise StatementError(f"strikethrough (~~text~~) {NOT_YET}", path, line)
         elif t == "link_open":
             extra = {"href": str(tok.attrs.get("href", ""))}
             if tok.attrs.get("title"):
@@ -181,12 +331,55 @@ def _convert_inline(tokens: list[Token], path: str | None, line: int | None) -> 
 
 # ---------------------------------------------------------------- blocks
 
-def _parse_blocks(body: str, path: str, first_line: int) -> tuple[Block, ...]:
-    tokens = _MD.parse(body)
+def _line_in(content: str, needle: str, first: int) -> int:
+    """The line of ``needle`` in a block whose text ``content`` starts on line ``first``
+    (a block's lines are the file's lines, container markers removed)."""
+    at = content.find(needle)
+    return first + content.count("\n", 0, at) if at >= 0 else first
+
+
+def _parse_blocks(body: str, path: str, first_line: int
+                  ) -> tuple[tuple[Block, ...], tuple[Footnote, ...]]:
+    """The blocks of the body and its footnotes, every call resolved."""
+    env: dict[str, Any] = {}
+    tokens = _MD.parse(body, env)
+    references: dict[str, Any] | None = env.get("references") or None
     pos = 0
+    calls: list[tuple[str, int]] = []  # (label, line) of every footnote call, in reading order
+    definitions: dict[str, Footnote] = {}
 
     def line_of(tok: Token) -> int:
         return first_line + (tok.map[0] if tok.map else 0)
+
+    def text_of(inline: Token, ln: int) -> RichText:
+        for child in inline.children or ():
+            if child.type == "s_open":
+                raise StatementError(f"strikethrough (~~text~~) {NOT_YET}", path,
+                                     _line_in(inline.content, child.markup, ln))
+        text = parse_inline(inline.content, path, ln, references)
+        for label in footnote_labels(text.content):
+            calls.append((label, _line_in(inline.content, f"[^{label}]", ln)))
+        return text
+
+    def define(tok: Token, ln: int, depth: int) -> None:
+        label = str(tok.meta["label"])
+        name = f"footnote [^{shown(label)}]"
+        if depth:
+            raise StatementError(f"{name} is defined inside a list or quote; define footnotes "
+                                 "at the left margin, outside any list or quote", path, ln)
+        if label in definitions:
+            raise StatementError(f"{name} is defined twice (first on line "
+                                 f"{definitions[label].line})", path, ln)
+        if tok.meta["paragraphs"] > 1:
+            raise StatementError(f"{name} has more than one paragraph; a footnote is one "
+                                 "paragraph", path, ln)
+        if not tok.content:
+            raise StatementError(f"{name} has no text", path, ln)
+        text = parse_inline(tok.content, path, ln, references)
+        if footnote_labels(text.content):
+            raise StatementError(f"{name} calls another footnote; a note cannot have notes",
+                                 path, ln)
+        definitions[label] = Footnote(label, text, ln)
 
     def parse_until(closing: str | None, depth: int = 0) -> tuple[Block, ...]:
         nonlocal pos
@@ -205,8 +398,7 @@ def _parse_blocks(body: str, path: str, first_line: int) -> tuple[Block, ...]:
                 return tuple(blocks)
             ln = line_of(tok)
             if tok.type in ("paragraph_open", "heading_open"):
-                inline = tokens[pos + 1]
-                text = parse_inline(inline.content, path, ln)
+                text = text_of(tokens[pos + 1], ln)
                 if tok.type == "heading_open":
                     blocks.append(Heading(int(tok.tag[1]), text, ln))
                 else:
@@ -221,6 +413,11 @@ def _parse_blocks(body: str, path: str, first_line: int) -> tuple[Block, ...]:
                 items: list[tuple[Block, ...]] = []
                 while tokens[pos].type == "list_item_open":
                     pos += 1
+                    first = tokens[pos]
+                    if (first.type == "paragraph_open"
+                            and _TASK_ITEM.match(tokens[pos + 1].content)):
+                        raise StatementError(f"a task list item ('- [ ]', '- [x]') {NOT_YET}",
+                                             path, line_of(first))
                     items.append(parse_until("list_item_close", inner))
                 if tokens[pos].type != close_type:
                     raise StatementError("malformed list", path, ln)
@@ -233,6 +430,11 @@ def _parse_blocks(body: str, path: str, first_line: int) -> tuple[Block, ...]:
             elif tok.type == "hr":
                 blocks.append(Rule(ln))
                 pos += 1
+            elif tok.type == "footnote_def":
+                define(tok, ln, depth)
+                pos += 1
+            elif tok.type == "table_open":
+                raise StatementError(f"a table {NOT_YET}", path, ln)
             elif tok.type == "html_block":
                 raise StatementError(
                     f"raw HTML block {tok.content.strip().splitlines()[0]!r} is not allowed "
@@ -246,7 +448,22 @@ def _parse_blocks(body: str, path: str, first_line: int) -> tuple[Block, ...]:
         return tuple(blocks)
 
     # Hidden paragraphs (tight lists) still get paragraph tokens; parse_until handles them.
-    return parse_until(None)
+    blocks = parse_until(None)
+    called: dict[str, int] = {}
+    for label, ln in calls:
+        name = f"footnote [^{shown(label)}]"
+        if label not in definitions:
+            raise StatementError(f"{name} is called but not defined (define it on a line of "
+                                 f"its own: '[^{shown(label)}]: the note's text')", path, ln)
+        if label in called:
+            raise StatementError(f"{name} is called twice (first on line {called[label]}); "
+                                 "a note has one call", path, ln)
+        called[label] = ln
+    for note in definitions.values():
+        if note.label not in called:
+            raise StatementError(f"footnote [^{shown(note.label)}] is defined but never "
+                                 "called", path, note.line)
+    return number_footnotes(blocks, tuple(definitions.values()))
 
 
 # ---------------------------------------------------------------- front matter
@@ -410,7 +627,10 @@ def build_meta(values: dict[str, Any], lines: dict[str, int], path: str) -> Meta
     def rich(key: str) -> RichText | None:
         if not values.get(key, "").strip():  # absent, empty or null: no such line
             return None
-        return parse_inline(values[key], path, lines[key])
+        text = parse_inline(values[key], path, lines[key])
+        if footnote_labels(text.content):
+            raise err(key, f"'{key}' calls a footnote; footnotes belong to the body")
+        return text
 
     symbol = values.get("symbol", "").strip() or None
     if symbol is not None and "\n" in symbol:
@@ -453,8 +673,9 @@ def read_statement(path: str | os.PathLike[str]) -> Statement:
     fm, body, body_line = _split_front_matter(text, path)
     values, lines = read_front_matter(fm, path)
     meta = build_meta(values, lines, path)
-    blocks = _parse_blocks(body, path, body_line)
+    blocks, footnotes = _parse_blocks(body, path, body_line)
     if not blocks:
         raise StatementError("the statement has no body text after the front matter", path, body_line)
     slug = Path(path).stem
-    return Statement(slug=slug, path=path, meta=meta, blocks=blocks, language=meta.original)
+    return Statement(slug=slug, path=path, meta=meta, blocks=blocks, language=meta.original,
+                     footnotes=footnotes)

@@ -1,8 +1,11 @@
 """Read a mission profile: ``templates/missions/<id>.yaml``.
 
 A profile says who is speaking: the lines of the mission's name on the letterhead, its
-address, an optional emblem and the languages it publishes in by default. Every line
-of name and address is a message of the profile's own gettext domain, ``mission.<id>``.
+address, an optional emblem and the languages it publishes in by default; and the
+conventions of the organization it works at: the grammar its document symbols follow
+(``symbols: osce | un | iaea``) and whether its pages carry "Page N of M" at the foot
+(``page_footer: true``) besides the running head. Every line of name and address is a
+message of the profile's own gettext domain, ``mission.<id>``.
 
 A profile is not trusted: its emblem is embedded in every page the mission publishes,
 so only a real PNG or SVG image inside the profile's own folder is accepted (after
@@ -20,11 +23,15 @@ from xml.parsers import expat
 
 from ..errors import TemplateError
 from ..model import Mission
+from ..symbols import DEFAULT_GRAMMAR, GRAMMARS
 from .markdown import language_tag, read_front_matter, shown
 
-KNOWN = ("name", "address", "languages", "emblem", "regional_formats")
+KNOWN = ("name", "address", "languages", "emblem", "regional_formats", "symbols",
+         "page_footer")
 LISTS = ("name", "address", "languages", "regional_formats")
-"""Keys that take one value or a list; ``emblem`` is always one value."""
+"""Keys that take one value or a list; ``emblem``, ``symbols`` and ``page_footer`` are
+always one value."""
+BOOLEANS = {"true": True, "yes": True, "false": False, "no": False}
 
 MAX_EMBLEM_BYTES = 1024 * 1024
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -273,8 +280,18 @@ def read_mission(path: str | os.PathLike[str]) -> Mission:
                                 "as en, uk, fr, pt-BR, sr-Latn)", path, lines["languages"])
         if tag not in languages:
             languages.append(tag)
+    symbols = (values.get("symbols") or DEFAULT_GRAMMAR).strip()
+    if symbols not in GRAMMARS:
+        raise TemplateError(f"'symbols' must be one of {', '.join(GRAMMARS)}, not "
+                            f"'{shown(symbols)}' (the grammar of the organization's document "
+                            "symbols)", path, lines["symbols"])
+    footer = (values.get("page_footer") or "false").strip().lower()
+    if footer not in BOOLEANS:
+        raise TemplateError(f"'page_footer' must be true or false, not '{shown(footer)}'",
+                            path, lines["page_footer"])
     refs = [(s, lines["name"]) for s in name]
     refs += [(s, lines["address"]) for s in address]
     return Mission(id=Path(path).stem, path=path, name_lines=name,
                    address_lines=address, languages=tuple(languages),
-                   emblem=emblem, regional_formats=tuple(regional), lines=tuple(refs))
+                   emblem=emblem, regional_formats=tuple(regional), symbols=symbols,
+                   page_footer=BOOLEANS[footer], lines=tuple(refs))

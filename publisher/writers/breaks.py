@@ -165,10 +165,21 @@ def keep_whole(fault: Fault) -> bool:
 def _text_slots(element: Any) -> Iterator[tuple[Any, Any, str]]:
     """The element's text in document order, as (parent, node, "text" | "tail"): a
     node's text lies inside it, its tail after it inside the parent."""
+    if _local(element) in _NOT_TEXT:
+        return
     yield None, element, "text"
     for child in element:
         yield from _text_slots(child)
         yield element, child, "tail"
+
+
+_NOT_TEXT = {"style", "script", "template", "svg", "math"}
+"""Elements whose content is not running text (a stylesheet keeps its hyphens)."""
+
+
+def _local(element: Any) -> str:
+    tag = element.tag if isinstance(element.tag, str) else ""
+    return tag.rsplit("}", 1)[-1].lower()
 
 
 def _wrap(parent: Any, node: Any, attribute: str, start: int, end: int, style: str) -> None:

@@ -2,18 +2,23 @@
 
 Every paragraph and run takes a named style from the reference document (no direct
 formatting), so an editor restyles the whole statement by changing one style. The
-letterhead sits in the first page's header, continuation pages carry a running header
-with the page number, every page a "Page N of M" footer made of PAGE/NUMPAGES fields.
-The language is set on the document defaults (``w:lang``) and in the core properties.
-The zip is written with fixed timestamps and order, so equal inputs give equal bytes.
+letterhead sits in the first page's header; continuation pages carry the OSCE running
+head ("- 2 -" centred, the symbol at the outer margin) and, when the mission profile asks
+for it (``page_footer``), every page a "Page N of M" footer made of PAGE/NUMPAGES fields.
+The language (the mission's regional format) is set on the document defaults (``w:lang``)
+and in the core properties; automatic hyphenation is on. The PDF's fonts are embedded as
+subsets (:mod:`publisher.writers.docx_fonts`), so the document looks the same on a machine
+without them. The zip is written with fixed timestamps and order, so equal inputs give
+equal bytes.
 """
 
 from __future__ import annotations
 
 import io
-from typing import Any, Iterator
 import zipfile
 from pathlib import Path
+from typing import Any, Iterator
+from xml.sax.saxutils import escape
 
 import docx
 from docx.document import Document
@@ -27,8 +32,8 @@ from docx.text.paragraph import Paragraph as DocxParagraph
 from ..errors import TemplateError
 from ..links import link_problem
 from ..model import (
-    Block, Code, Edition, Emph, HardBreak, Heading, Inline, Link, ListBlock, Paragraph,
-    Quote, Rule, Strong, Sub, Sup, Text, heading_levels, is_form_of_address,
+    Block, Code, Edition, Emph, FootnoteRef, HardBreak, Heading, Inline, Link, ListBlock,
+    Paragraph, Quote, Rule, Strong, Sub, Sup, Text, heading_levels, is_form_of_address,
 )
 
 REFERENCE = "reference.docx"
@@ -111,6 +116,10 @@ def _add_runs(st: _Styles, par: DocxParagraph, nodes: tuple[Inline, ...],
                 link.set(qn("r:id"), r_id)
             target.append(link)
             _add_runs(st, par, node.children, styles + ("Hyperlink",), link)
+        elif isinstance(node, FootnoteRef):  # a real Word footnote: see docx_notes
+            from .docx_notes import add_footnote
+
+            target.append(add_footnote(par, node, lambda p, content: _add_runs(st, p, content)))
         else:
             _add_runs(st, par, node.children, styles + (_CHAR_STYLE[type(node)],), container)
 
@@ -305,18 +314,73 @@ def _left_to_right(text: str, rtl: bool) -> str:
     return f"\u2066{text}\u2069" if rtl else text
 
 
-def _normalise_zip(data: bytes) -> bytes:
-    """Fixed timestamps and permissions in the zip, so equal documents are equal bytes."""
+def _parts(data: bytes) -> dict[str, bytes]:
+    """The package's parts by name, in the order python-docx wrote them."""
     src = zipfile.ZipFile(io.BytesIO(data))
+    return {info.filename: src.read(info.filename) for info in src.infolist()}
+
+
+def _normalise_zip(parts: dict[str, bytes]) -> bytes:
+    """Fixed timestamps and permissions in the zip, so equal documents are equal bytes."""
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            fixed = zipfile.ZipInfo(info.filename, date_time=_ZIP_DATE)
+        for name, data in parts.items():
+            fixed = zipfile.ZipInfo(name, date_time=_ZIP_DATE)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o644 << 16
             fixed.create_system = 3
-            dst.writestr(fixed, src.read(info.filename))
+            dst.writestr(fixed, data)
     return out.getvalue()
+
+
+APP_PROPERTIES = "docProps/app.xml"
+_W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+def _app_properties(parts: dict[str, bytes], generator: str) -> bytes:
+    """The extended properties: this tool as the application, and the body's real word,
+    character and paragraph counts (pages and lines depend on the consumer's layout, so
+    they are left out rather than guessed)."""
+    from lxml import etree
+
+    body = etree.fromstring(parts["word/document.xml"])
+    texts = []
+    for par in body.iter(f"{_W}p"):
+        text = "".join(" " if el.tag in (f"{_W}tab", f"{_W}br") else (el.text or "")
+                       for el in par.iter(f"{_W}t", f"{_W}tab", f"{_W}br"))
+        if text.strip():
+            texts.append(text)
+    words = [word for text in texts for word in text.split()]
+    counts = {"Words": len(words), "Characters": sum(map(len, words)),
+              "Paragraphs": len(texts), "CharactersWithSpaces": sum(map(len, texts))}
+    fields = "".join(f"<{k}>{v}</{k}>" for k, v in counts.items())
+    return ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
+            '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
+            'extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/'
+            f'2006/docPropsVTypes"><Application>{escape(generator)}</Application>'
+            f"<DocSecurity>0</DocSecurity>{fields}<ScaleCrop>false</ScaleCrop>"
+            "<LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
+            "<HyperlinksChanged>false</HyperlinksChanged></Properties>").encode()
+
+
+def _settings(parts: dict[str, bytes], edition: Edition) -> None:
+    """Automatic hyphenation (Word and LibreOffice hyphenate by each run's ``w:lang``;
+    at most two hyphenated lines in a row, capitals never) and the theme's language."""
+    from lxml import etree
+
+    from .docx_fonts import SETTINGS, set_setting
+
+    root = etree.fromstring(parts[SETTINGS])
+    set_setting(root, "autoHyphenation")
+    set_setting(root, "consecutiveHyphenLimit", "2")
+    set_setting(root, "doNotHyphenateCaps")
+    theme_lang = root.find(f"{_W}themeFontLang")
+    if theme_lang is not None:
+        theme_lang.set(f"{_W}val", edition.region_tag)
+        if edition.direction == "rtl":
+            theme_lang.set(f"{_W}bidi", edition.region_tag)
+    parts[SETTINGS] = etree.tostring(root, xml_declaration=True, encoding="UTF-8",
+                                     standalone=True)
 
 
 PROPERTY_LIMIT = 255
@@ -365,7 +429,9 @@ def write_docx(edition: Edition, template_dir: Path, variant: str = "") -> bytes
                          edition.original_line) if x]
     for i, text in enumerate(lines):
         par = first if i == 0 else st.para(head, "Masthead")
-        par.add_run(text)
+        run = par.add_run(text)
+        if symbol and i == 0:
+            st.run(run, "Strong")  # the symbol stands out, as in the PDF
     picture = _emblem_picture(edition)
     if picture is not None:
         par = st.para(head, "Mission Name")
@@ -375,18 +441,21 @@ def write_docx(edition: Edition, template_dir: Path, variant: str = "") -> bytes
     for text in edition.mission.address_lines:
         st.para(head, "Mission Address", text)
 
-    # Continuation pages: "- N -" and the symbol, as OSCE documents do.
+    # Continuation pages: "- N -" at the centre tab stop and the symbol at the end tab
+    # stop (the outer margin), as OSCE documents do; the Header style's tab stops are
+    # the middle and the end of the A4 text width.
     running = section.header.paragraphs[0]
     st.restyle(running, "Header")
-    running.add_run("- ")
+    running.add_run("\t- ")
     _field(running, "PAGE", "2")
     running.add_run(" -")
     if symbol:
         running.add_run("\t" + symbol)
-    for footer in (section.first_page_footer, section.footer):
-        par = footer.paragraphs[0]
-        st.restyle(par, "Footer")
-        _page_label(par, edition)
+    if edition.mission.page_footer:
+        for footer in (section.first_page_footer, section.footer):
+            par = footer.paragraphs[0]
+            st.restyle(par, "Footer")
+            _page_label(par, edition)
 
     if edition.check_line:
         st.para(document, "Check Line", edition.check_line)
@@ -398,7 +467,10 @@ def write_docx(edition: Edition, template_dir: Path, variant: str = "") -> bytes
     _Blocks(st, document).write_body(edition.statement.blocks)
 
     if rtl:
-        for part in (document, head, section.header, section.first_page_footer, section.footer):
+        stories: list[Any] = [document, head, section.header]
+        if edition.mission.page_footer:
+            stories += [section.first_page_footer, section.footer]
+        for part in stories:
             for par in part.paragraphs:
                 _make_rtl(par)
 
@@ -420,4 +492,10 @@ def write_docx(edition: Edition, template_dir: Path, variant: str = "") -> bytes
 
     buf = io.BytesIO()
     document.save(buf)
-    return _normalise_zip(buf.getvalue())
+    parts = _parts(buf.getvalue())
+    parts[APP_PROPERTIES] = _app_properties(parts, edition.generator)
+    _settings(parts, edition)
+    from .docx_fonts import embed_fonts
+
+    embed_fonts(parts)
+    return _normalise_zip(parts)

@@ -3,6 +3,11 @@
 The PDF writer renders the same page with the print stylesheet, so the letterhead and
 masthead are written once. Nothing a translator wrote is ever marked safe: inline
 content is built from the model with every text node escaped.
+
+A web page links its other language versions (``hreflang``: itself included, and
+``x-default`` naming the version in the statement's original language, the text every
+translation is made from), links the PDF and DOCX built beside it, and embeds the PDF's
+fonts as WOFF2 subsets (:mod:`publisher.writers.webfonts`), so it fetches nothing.
 """
 
 from __future__ import annotations
@@ -18,17 +23,36 @@ from markupsafe import Markup, escape
 from ..errors import TemplateError
 from ..links import link_problem
 from ..model import (
-    Block, Code, Edition, Emph, HardBreak, Heading, Inline, Link, ListBlock, Paragraph,
-    Quote, Rule, Strong, Sub, Sup, Text, heading_levels, is_form_of_address,
+    Block, Code, Edition, Emph, FootnoteRef, HardBreak, Heading, Inline, Link, ListBlock,
+    Paragraph, Quote, Rule, Strong, Sub, Sup, Text, heading_levels, is_form_of_address,
 )
 
 TEMPLATE = "statement.html"
 
+DOWNLOADS = {
+    "pdf": ("PDF", "application/pdf"),
+    "docx": ("DOCX", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+}
+"""Formats a web page may link to: (link text, media type). Format names are not translated."""
 
-def inline_html(nodes: tuple[Inline, ...]) -> Markup:
+
+def inline_html(nodes: tuple[Inline, ...], calls: bool = False) -> Markup:
+    """Inline content as HTML. With ``calls`` (the body of the page, see
+    :func:`blocks_html`) a footnote call is a link to its note in the endnotes and back,
+    followed by the note's text in a hidden ``<span class="footnote">`` that the print
+    stylesheet floats to the foot of the page; otherwise (titles, review copies, which
+    have no endnotes) a call is its number alone."""
     out: list[str] = []
     for node in nodes:
-        if isinstance(node, Text):
+        if isinstance(node, FootnoteRef):
+            if not calls or node.note is None:
+                out.append(Markup("<sup>%s</sup>") % (node.number or node.label))
+                continue
+            out.append(Markup('<sup class="footnote-call"><a href="#fn-%d" id="fnref-%d" '
+                              'role="doc-noteref">%d</a></sup><span class="footnote" hidden>'
+                              '%s</span>') % (node.number, node.number, node.number,
+                                              inline_html(node.note.content)))
+        elif isinstance(node, Text):
             out.append(escape(node.text))
         elif isinstance(node, Code):
             out.append(Markup("<code>%s</code>") % node.text)
@@ -55,10 +79,10 @@ def blocks_html(blocks: tuple[Block, ...], levels: Iterator[int] | None = None) 
     for b in blocks:
         if isinstance(b, Paragraph):
             tag = '<p class="lead-in">' if is_form_of_address(b) else "<p>"
-            out.append(Markup(tag + "%s</p>\n") % inline_html(b.text.content))
+            out.append(Markup(tag + "%s</p>\n") % inline_html(b.text.content, calls=True))
         elif isinstance(b, Heading):
             level = next(levels)
-            out.append(Markup(f"<h{level}>%s</h{level}>\n") % inline_html(b.text.content))
+            out.append(Markup(f"<h{level}>%s</h{level}>\n") % inline_html(b.text.content, calls=True))
         elif isinstance(b, ListBlock):
             tag = "ol" if b.ordered else "ul"
             start: Markup | str = ""
@@ -87,9 +111,32 @@ def environment(template_dir: str) -> jinja2.Environment:
     return env
 
 
+def hreflang_links(edition: Edition) -> list[tuple[str, str]]:
+    """(hreflang, file name without extension) of every language version of the page, the
+    page itself included, in the statement's order, then ``x-default``: the version in the
+    original language (the one every translation is made from, in the same folder)."""
+    meta = edition.statement.meta
+    own = f"{edition.statement.slug}.{edition.lang}"
+    others = {alt.lang: alt.href for alt in edition.alternates}
+    links = [(lang, own if lang == edition.lang else others[lang])
+             for lang in meta.languages if lang == edition.lang or lang in others]
+    if edition.lang not in meta.languages:
+        links.insert(0, (edition.lang, own))
+    default = dict(links).get(meta.original, own)
+    return links + [("x-default", default)]
+
+
+def download_links(edition: Edition, formats: tuple[str, ...]) -> list[tuple[str, str, str]]:
+    """(link text, file name, media type) of the other formats built for this edition."""
+    base = f"{edition.statement.slug}.{edition.lang}"
+    return [(DOWNLOADS[fmt][0], f"{base}.{fmt}", DOWNLOADS[fmt][1])
+            for fmt in formats if fmt in DOWNLOADS]
+
+
 def render_html(edition: Edition, template_dir: Path, media: str = "screen",
                 extra: dict[str, Any] | None = None) -> str:
-    """Render the statement page; ``media='print'`` is the variant the PDF writer uses."""
+    """Render the statement page; ``media='print'`` is the variant the PDF writer uses.
+    ``extra`` may give ``downloads`` (see :func:`download_links`) and ``fonts_css``."""
     env = environment(str(template_dir))
     try:
         template = env.get_template(TEMPLATE)
@@ -123,6 +170,8 @@ def render_html(edition: Edition, template_dir: Path, media: str = "screen",
         "mission_name": " ".join(edition.mission.name_lines),
         "gettext": gettext, "_": gettext, "ngettext": ngettext,
         "emblem_src": data_uri(Path(edition.mission.emblem)) if edition.mission.emblem else None,
+        "hreflang": hreflang_links(edition),
+        "downloads": (),
         **(extra or {}),
     }
     try:
@@ -145,4 +194,15 @@ def data_uri(path: Path) -> str:
 
 
 def write_html(edition: Edition, template_dir: Path, variant: str = "") -> bytes:
-    return render_html(edition, template_dir).encode("utf-8")
+    """The web page. ``variant`` names the other formats built for the same edition,
+    space-separated (``"pdf docx"``): the page links to those files and no others.
+
+    The page is rendered once to learn which characters it draws in which face, then
+    again with those faces embedded."""
+    from .webfonts import web_font_css
+
+    downloads = download_links(edition, tuple(variant.split()))
+    page = render_html(edition, template_dir, extra={"downloads": downloads})
+    fonts = Markup(web_font_css(page))
+    return render_html(edition, template_dir,
+                       extra={"downloads": downloads, "fonts_css": fonts}).encode("utf-8")
