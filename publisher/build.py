@@ -32,6 +32,7 @@ from .fsutil import atomic_write
 from .matrix import BuildCache, OutputRecord, StatementSummary, Unit
 from .project import Missions, Project, check_unique, read_statement, wanted_languages
 from .writers import FORMATS, PDF_VARIANTS
+from .writers.fonts import SUBSET_VERSION
 
 if TYPE_CHECKING:
     from .editions import TemplateMessages
@@ -123,8 +124,8 @@ class BuildSession:
             return
         formats = tuple(sorted({u.fmt for u in stale}))
         workers = min(self.workers, len(stale))
-        if {"pdf", "html", "docx"} & set(formats):  # web page and DOCX embed the PDF's faces
-            matrix.prepare_fonts(self.workers, lambda text: log.warning("%s", text))
+        # Every format embeds the PDF's faces (web page and DOCX as subsets of them).
+        matrix.prepare_fonts(self.workers, lambda text: log.warning("%s", text))
         self.renderer = matrix.Renderer(workers, formats)
 
     def render(self, jobs: list[matrix.Job], done: Callable[[matrix.Result], None],
@@ -249,9 +250,7 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
              if not options.languages or lang in options.languages for fmt in formats]
     units = matrix.shard(units, options.shard)
     shared = {fmt: matrix.tree_digest(project.templates, fmt) for fmt in formats}
-    fonts, font_files = (matrix.fonts_digest(cache.font_files)
-                         if {"pdf", "html", "docx"} & set(formats)
-                         else ("", []))
+    fonts, font_files = matrix.fonts_digest(cache.font_files)  # every format embeds them
     links = html_links(formats)
     digests: dict[Unit, str] = {}
     for u in units:
@@ -259,8 +258,8 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
         inputs = [Path(s.path), project.po(u.lang, u.slug), project.po(u.lang, TEMPLATES_DOMAIN),
                   project.po(u.lang, mission_domain(s.mission))]
         opts = {"pdf": f"pdf={options.pdf_variant}\0fonts={fonts}",
-                "html": f"links={links}\0fonts={fonts}\0webfonts={WEBFONTS_VERSION}",
-                "docx": f"fonts={fonts}"}.get(u.fmt, "")
+                "html": f"links={links}\0fonts={fonts}\0subsets={SUBSET_VERSION}",
+                "docx": f"fonts={fonts}\0subsets={SUBSET_VERSION}"}.get(u.fmt, "")
         digests[u] = matrix.unit_digest(u, inputs, shared[u.fmt], opts)
     stale = [u for u in units
              if not matrix.is_fresh(cache.outputs.get(u.key()), digests[u], u.path(out_root))]
@@ -293,10 +292,6 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
     _preflight(stale, editions)
     return BuildPlan(summaries, units, digests, stale, editions, edition_warnings, font_files,
                      translator.known, formats)
-
-
-WEBFONTS_VERSION = "2"
-"""Changes when the web pages' embedded fonts are made differently (their cache key)."""
 
 
 def html_links(formats: list[str]) -> str:

@@ -11,11 +11,10 @@ build machine) is dropped: the link text stays, without the link, and the build 
 
 from __future__ import annotations
 
-import dataclasses
 from typing import Callable
 from urllib.parse import urlsplit
 
-from .model import CONTAINERS, Inline, Link, RichText
+from .model import Inline, Link, RichText, map_inlines
 
 SCHEMES = ("http", "https", "mailto")
 
@@ -44,19 +43,12 @@ def safe_links(text: RichText, report: Callable[[str, str], None]) -> RichText:
     """``text`` without the links :func:`link_problem` refuses (their text is kept);
     ``report(href, reason)`` is called for each one dropped."""
 
-    def walk(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
-        out: list[Inline] = []
-        for node in nodes:
-            if isinstance(node, Link):
-                problem = link_problem(node.href)
-                if problem is not None:
-                    report(node.href, problem)
-                    out.extend(walk(node.children))
-                    continue
-            if isinstance(node, CONTAINERS):
-                node = dataclasses.replace(node, children=walk(node.children))
-            out.append(node)
-        return tuple(out)
+    def keep(node: Inline) -> tuple[Inline, ...]:
+        if isinstance(node, Link):
+            problem = link_problem(node.href)
+            if problem is not None:
+                report(node.href, problem)
+                return node.children
+        return (node,)
 
-    content = walk(text.content)
-    return text if content == text.content else dataclasses.replace(text, content=content)
+    return map_inlines(text, keep)

@@ -199,22 +199,28 @@ def footnote_labels(nodes: tuple[Inline, ...]) -> list[str]:
     return [call.label for call in footnote_calls(nodes)]
 
 
-def map_calls(text: RichText, fn: Callable[[FootnoteRef], FootnoteRef]) -> RichText:
-    """``text`` with every footnote call replaced by ``fn(call)``, in reading order
+def map_inlines(text: RichText, fn: Callable[[Inline], tuple[Inline, ...]]) -> RichText:
+    """``text`` with every node replaced by ``fn(node)`` (the node itself, nothing, or
+    other nodes), in reading order, a container's children before the container
     (``text`` itself when nothing changes)."""
 
     def walk(nodes: tuple[Inline, ...]) -> tuple[Inline, ...]:
         out: list[Inline] = []
         for node in nodes:
-            if isinstance(node, FootnoteRef):
-                node = fn(node)
-            elif isinstance(node, CONTAINERS):
+            if isinstance(node, CONTAINERS):
                 node = dataclasses.replace(node, children=walk(node.children))
-            out.append(node)
+            out.extend(fn(node))
         return tuple(out)
 
     content = walk(text.content)
     return text if content == text.content else dataclasses.replace(text, content=content)
+
+
+def map_calls(text: RichText, fn: Callable[[FootnoteRef], FootnoteRef]) -> RichText:
+    """``text`` with every footnote call replaced by ``fn(call)``, in reading order
+    (``text`` itself when nothing changes)."""
+    return map_inlines(text, lambda node: (fn(node),) if isinstance(node, FootnoteRef)
+                       else (node,))
 
 
 def number_footnotes(blocks: tuple[Block, ...], notes: tuple[Footnote, ...]

@@ -289,36 +289,19 @@ def subset(path: Path, text: str) -> bytes:
     return buf.getvalue()
 
 
-SUBSET_VERSION = "1"
-"""Part of a cached subset's key: changes when :func:`subset` changes what it keeps."""
-
-
 def cached_subset(path: Path, text: str) -> bytes:
     """:func:`subset`, kept in the user's cache folder (see :func:`fonts.cache_dir`) keyed
     by the font file and the characters: a statement edited without new characters, or
     built again elsewhere on the machine, reuses its subsets. Only a trusted cache file
     that is a TrueType font is read; anything else is made again."""
-    from ..fsutil import atomic_write
-    from .fonts import cache_dir, trusted_file
+    from .fonts import SUBSET_VERSION, cache_dir, cached_bytes, file_sha256
 
     chars = "".join(sorted(set(text)))
-    h = hashlib.sha256(f"{SUBSET_VERSION}\0".encode())
-    h.update(path.read_bytes())
+    h = hashlib.sha256(f"{SUBSET_VERSION}\0{file_sha256(path)}\0".encode())
     h.update(chars.encode("utf-8", "surrogatepass"))
     cached = cache_dir() / "fonts" / f"docx-subset-{path.stem}-{h.hexdigest()[:24]}.ttf"
-    if trusted_file(cached):
-        try:
-            data = cached.read_bytes()
-        except OSError:
-            data = b""
-        if data[:4] == b"\x00\x01\x00\x00":
-            return data
-    data = subset(path, chars)
-    try:
-        atomic_write(cached, data)
-    except OSError:
-        pass  # a read-only cache: the subset is made again next time
-    return data
+    return cached_bytes(cached, lambda: subset(path, chars),
+                        lambda data: data[:4] == b"\x00\x01\x00\x00")
 
 
 def font_key(data: bytes) -> str:

@@ -16,7 +16,7 @@ import stat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ..errors import PublisherError, TemplateError
 from ..fsutil import atomic_write
@@ -127,6 +127,38 @@ def trusted_file(path: Path) -> bool:
     except OSError:
         return False
     return stat.S_ISREG(st.st_mode) and _private(st)
+
+
+SUBSET_VERSION = "2"
+"""Part of every cached subset's key and of the web page's and DOCX's build keys: change
+it when the web or DOCX subsetting options change."""
+
+
+@lru_cache(maxsize=None)
+def file_sha256(path: Path) -> str:
+    """The checksum of a font file (read once per process: font files do not change
+    while a build runs)."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def cached_bytes(path: Path, make: Callable[[], bytes],
+                 usable: Callable[[bytes], bool]) -> bytes:
+    """The bytes kept at ``path`` in the cache folder when it is a trusted file whose
+    content ``usable`` accepts; else ``make()``'s, stored there for the next process (a
+    cache that cannot be written only costs time)."""
+    if trusted_file(path):
+        try:
+            data = path.read_bytes()
+        except OSError:
+            data = b""
+        if usable(data):
+            return data
+    data = make()
+    try:
+        atomic_write(path, data)
+    except OSError:
+        pass
+    return data
 
 
 def _usable(folder: Path) -> bool:

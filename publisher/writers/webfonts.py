@@ -33,11 +33,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
-from ..fsutil import atomic_write
-from .fonts import cache_dir, static_faces, trusted_file
-
-SUBSET_VERSION = "2"
-"""Part of every cached subset's key: change it when the subsetting options change."""
+from .fonts import SUBSET_VERSION, cache_dir, cached_bytes, file_sha256, static_faces
 
 STACKS = {"ltr": ("Noto Serif", "Amiri"), "rtl": ("Amiri", "Noto Serif")}
 """The stylesheet's font stacks (``html`` and ``html[dir="rtl"]`` in statement.css)."""
@@ -138,20 +134,10 @@ def page_faces(page: str) -> dict[tuple[str, str, int], str]:
 def subset_woff2(path: Path, chars: str) -> bytes:
     """A WOFF2 subset of the font at ``path`` holding ``chars`` with every layout feature
     (cached per machine; the same input always gives the same bytes)."""
-    source = hashlib.sha256(path.read_bytes()).hexdigest()
-    key = hashlib.sha256(f"{SUBSET_VERSION}\0{source}\0{chars}".encode()).hexdigest()[:32]
-    cached = cache_dir() / "fonts" / f"web-{key}.woff2"
-    if trusted_file(cached):
-        try:
-            return cached.read_bytes()
-        except OSError:
-            pass
-    data = _make_subset(path, chars)
-    try:
-        atomic_write(cached, data)
-    except OSError:  # a read-only cache costs time, not correctness
-        pass
-    return data
+    key = hashlib.sha256(f"{SUBSET_VERSION}\0{file_sha256(path)}\0{chars}".encode())
+    cached = cache_dir() / "fonts" / f"web-{key.hexdigest()[:32]}.woff2"
+    return cached_bytes(cached, lambda: _make_subset(path, chars),
+                        lambda data: data[:4] == b"wOF2")
 
 
 def _make_subset(path: Path, chars: str) -> bytes:
