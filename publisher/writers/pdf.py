@@ -29,6 +29,7 @@ from .breaks import typeset
 from .fonts import font_dirs, font_face_css
 from .hyphenation import preload as preload_hyphenation
 from .html import render_html
+from .pdf_text import install as install_text_layer
 
 PDF_VARIANT = "pdf/ua-1"
 
@@ -95,6 +96,7 @@ def write_pdf(edition: Edition, template_dir: Path, variant: str = PDF_VARIANT) 
 def html_to_pdf(html: str, template_dir: Path, timestamp: datetime.datetime,
                 extra_allowed: tuple[Path, ...] = (), variant: str = PDF_VARIANT) -> bytes:
     """Typeset an HTML page of ours: tagged PDF/UA-1, fonts from the font packages only."""
+    install_text_layer()
     allowed = (template_dir, *font_dirs(), *extra_allowed)
     fetcher = LocalOnlyFetcher(allowed)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")

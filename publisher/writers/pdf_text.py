@@ -1,0 +1,441 @@
+"""A PDF text layer that reads back as it was written, in every script.
+
+WeasyPrint 70 draws a line as glyph ids (``CIDToGIDMap /Identity``) and writes one
+``ToUnicode`` entry per glyph: the text of the glyph's *first* use, and its font advance
+as the glyph's width, with kerning, justification and mark offsets as adjustments inside
+the ``TJ`` array. Text extraction then goes wrong in ways a reader sees (issue 11, item 2;
+WeasyPrint's own issue #2841):
+
+- a glyph that shaping uses for different text keeps its first text. Amiri draws a
+  medial lam as two glyphs of one cluster; the second glyph is mapped to "" or to "ل" by
+  whichever use came first, so every later «الك» reads «اللك»;
+- a mark placed with an x offset (tanwīn, ḍamma) is surrounded by ``TJ`` adjustments of
+  half a space or more, where pdfium (Chrome's PDF engine) inserts a space: «إيمانا ً»;
+- Arabic kerning after ر, ز, و leaves gaps of 0.1 em, where poppler ends the word.
+
+The fix here is a correct glyph-to-text mapping: every *occurrence* is written with a
+character code of its own kind, one per distinct (glyph, text, advance). Each code has
+exactly one ``ToUnicode`` entry (the cluster's text on the cluster's first glyph, nothing
+on the others) and its own width in ``/W``, which already includes the kerning, the
+justification and the offset of the next glyph. ``CIDToGIDMap`` maps the codes back to
+glyphs. A line is then one ``TJ`` array with no adjustments inside words, and both
+engines read each word as one run of its own characters. Glyph positions are unchanged
+(to 0.1/1000 em, with the rounding carried so it never accumulates along a line).
+
+``/ActualText`` on marked content was measured and rejected: pdfium appends it in
+content order into a visual-order buffer and reverses right-to-left runs (it needs the
+text reversed), poppler reverses only all-right-to-left strings itself (it needs logical
+order), so no one spelling reads back in both.
+
+Two WeasyPrint functions are replaced once :func:`install` ran, nothing else:
+``draw.text.draw_first_line`` for lines in vector fonts (colour and bitmap fonts, and
+lines with ``text-overflow: ellipsis``, still go to WeasyPrint's own), and the font
+dictionaries are corrected after ``pdf.fonts.build_fonts_dictionary`` wrote them.
+``REVIEWED`` holds digests of the WeasyPrint sources this was written against; a test
+fails when an upgrade changes them, so the change is reviewed, not silently broken.
+Offered upstream, the change is the same two steps inside those two functions.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import unicodedata
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Any, Callable
+
+from io import BytesIO
+
+import pydyf
+from fontTools.pens.basePen import BasePen
+from fontTools.ttLib import TTFont
+import weasyprint.draw.text as draw_text
+import weasyprint.pdf as weasy_pdf
+import weasyprint.pdf.fonts as weasy_fonts
+from weasyprint.logger import LOGGER
+from weasyprint.text.ffi import FROM_UNITS, ffi, pango
+
+REVIEWED = {
+    "draw_first_line": "1bb8eae6d88e71b1",
+    "build_fonts_dictionary": "fc551bef35d0d6c3",
+    "_build_vector_font_dictionary": "aa6eea312c6e3375",
+}
+"""SHA-256 (first 16 hex digits) of the WeasyPrint functions this module replaces or
+depends on, as read in WeasyPrint 70.0."""
+
+PRECISION = 1
+"""Decimals kept of a width in 1/1000 em: 0.1 unit is 0.0012 pt at 12 pt."""
+
+FOLD = 80
+"""A move of 0.08 em or more between two glyphs goes into the first one's width, under
+the gap either engine takes for a space (poppler 0.1 em, pdfium half a space's width)
+with a margin; letter-spaced text (0.06 em) keeps one code per glyph."""
+
+CODES = "_publisher_codes"
+OUTLINES = "_publisher_outlines"
+
+
+def source_digests() -> dict[str, str]:
+    functions = {
+        "draw_first_line": draw_text.draw_first_line
+        if not _installed() else _ORIGINAL["draw_first_line"],
+        "build_fonts_dictionary": weasy_fonts.build_fonts_dictionary,
+        "_build_vector_font_dictionary": weasy_fonts._build_vector_font_dictionary,
+    }
+    return {name: hashlib.sha256(inspect.getsource(function).encode()).hexdigest()[:16]
+            for name, function in functions.items()}
+
+
+@dataclass
+class Codes:
+    """The character codes of one PDF font: one per distinct (glyph, text, width)."""
+
+    by_key: dict[tuple[int, str, float], int] = field(default_factory=dict)
+    glyphs: list[int] = field(default_factory=lambda: [0])
+    texts: list[str] = field(default_factory=lambda: [""])
+    widths: list[float] = field(default_factory=lambda: [0.0])
+
+    def code(self, glyph: int, text: str, width: float) -> int:
+        key = (glyph, text, width)
+        code = self.by_key.get(key)
+        if code is None:
+            code = len(self.glyphs)
+            if code > 0xFFFF:
+                raise OverflowError("more than 65,535 distinct glyph uses in one font")
+            self.by_key[key] = code
+            self.glyphs.append(glyph)
+            self.texts.append(text)
+            self.widths.append(width)
+        return code
+
+
+# -- drawing --------------------------------------------------------------------------
+
+
+@dataclass
+class _Glyph:
+    glyph: int  # -1: nothing drawn (an empty glyph), only the pen moves
+    text: str | None  # None: a cluster's further glyph, drawn as an outline, not text
+    advance: float  # 1/1000 em
+    dx: float
+    rise: float  # text space units
+    natural: float  # the glyph's own width in the font, 1/1000 em
+
+
+def _units(starts: list[int], texts: dict[int, str]) -> dict[int, int]:
+    """The cluster whose glyph carries each cluster's text (logical starts): a cluster of
+    combining marks goes with the letter before it. A mark sits on its letter with an
+    offset; as a character of its own, drawn there, pdfium reads a space before it
+    («إيمانا ً») and poppler may put it on a line of its own."""
+    carrier = {start: start for start in starts}
+    for previous, start in zip(starts, starts[1:], strict=False):
+        if unicodedata.category(texts[start][:1]) in ("Mn", "Me"):
+            carrier[start] = carrier[previous]
+    return carrier
+
+
+def _run_glyphs(glyph_item: Any, utf8: bytes, font_size: float) -> list[_Glyph]:
+    """A run's glyphs in visual order; each unit's text (see :func:`_units`) on the first
+    glyph of its letter, in logical order; the unit's other glyphs carry none."""
+    item = glyph_item.item
+    pango_font = item.analysis.font
+    glyph_string = glyph_item.glyphs
+    count = glyph_string.num_glyphs
+    clusters = [glyph_string.log_clusters[i] for i in range(count)]
+    starts = sorted(set(clusters))
+    ends = dict(zip(starts, [*starts[1:], item.length], strict=True))
+    texts = {start: utf8[item.offset + start:item.offset + ends[start]].decode()
+             for start in starts}
+    rtl = bool(item.analysis.level % 2)
+    carrier = _units(starts, texts)
+    unit_text: dict[int, str] = {}
+    for start in starts:  # logical order
+        unit_text[carrier[start]] = unit_text.get(carrier[start], "") + texts[start]
+    if rtl:
+        # Both engines take the characters of one code as drawn, left to right, and
+        # reverse a right-to-left run as a whole: written in visual order, they come
+        # back in the order they were typed.
+        unit_text = {start: text[::-1] for start, text in unit_text.items()}
+    scale = FROM_UNITS * 1000 / font_size
+    glyphs = []
+    for i in range(count):
+        info = glyph_string.glyphs[i]
+        start = clusters[i]
+        text = None
+        if carrier[start] == start and start in unit_text:
+            text = unit_text.pop(start)
+        glyph = info.glyph
+        geometry = info.geometry
+        if glyph == pango.PANGO_GLYPH_EMPTY:
+            glyph = -1
+        elif glyph & pango.PANGO_GLYPH_UNKNOWN_FLAG:
+            codepoint = glyph - pango.PANGO_GLYPH_UNKNOWN_FLAG
+            LOGGER.warning(
+                '.notdef glyph rendered for Unicode string unsupported by fonts: '
+                '"%s" (U+%04X)', chr(codepoint), codepoint)
+            glyph = 0
+        natural = _natural_width(pango_font, glyph, font_size) if glyph > 0 else 0.0
+        glyphs.append(_Glyph(glyph, text, geometry.width * scale, geometry.x_offset * scale,
+                             -geometry.y_offset * FROM_UNITS, natural))
+    return glyphs
+
+
+@lru_cache(maxsize=4096)
+def _natural_width(pango_font: Any, glyph: int, font_size: float) -> float:
+    ink, logical = ffi.new("PangoRectangle *"), ffi.new("PangoRectangle *")
+    pango.pango_font_get_glyph_extents(pango_font, glyph, ink, logical)
+    return float(logical.width * FROM_UNITS * 1000 / font_size)
+
+
+def _show(stream: Any, font: Any, codes: Codes, glyphs: list[_Glyph]) -> list[tuple[int, float]]:
+    """Draw glyphs of one rise as one ``TJ``: a leading move for the first glyph's offset,
+    then each code's own width carries the pen to the next glyph's drawing position.
+
+    Returns the glyphs left to draw as outlines, with their positions (1/1000 em from the
+    start): a cluster's glyphs after its first, which carry no text of their own. A
+    character code that maps to no text is read as a stray character by both engines
+    (pdfium takes the code itself for a character).
+    """
+    text_glyphs, outlines = [], []
+    pen = 0.0
+    positions: list[float] = []
+    for g in glyphs:
+        if g.glyph >= 0 and g.text is None:
+            outlines.append((g.glyph, pen + g.dx))
+        elif g.glyph >= 0:
+            text_glyphs.append(g)
+            positions.append(pen + g.dx)
+        pen += g.advance
+    if not text_glyphs:
+        if pen:
+            stream.show_text(f"{-round(pen, PRECISION)}")
+        return outlines
+    positions.append(pen)
+    parts = []
+    start = round(positions[0], PRECISION)
+    if start:
+        parts.append(f"{-start}")
+    drift = positions[0] - start  # where the pen is short of the exact position
+    hexes: list[str] = []
+    for i, g in enumerate(text_glyphs):
+        assert g.text is not None
+        move = positions[i + 1] - positions[i] + drift
+        # A glyph keeps the font's width, and a small difference (kerning) or any
+        # difference next to a space (justification) stays a move in the TJ array, as
+        # WeasyPrint writes it: one code per glyph. A difference inside a word that a
+        # reader could take for a word gap (an Arabic kern, a mark's offset) goes into
+        # the code's own width instead.
+        width = round(g.natural, PRECISION) + 0.0
+        spacing = g.text.isspace() or (
+            i + 1 < len(text_glyphs) and (text_glyphs[i + 1].text or "x").isspace())
+        if abs(move - g.natural) >= FOLD and not spacing:
+            width = round(move, PRECISION) + 0.0
+        code = codes.code(g.glyph, g.text, width)
+        font.to_unicode.setdefault(g.glyph, g.text)  # the glyphs the subset keeps
+        font.widths.setdefault(g.glyph, width)
+        hexes.append(f"{code:04x}")
+        drift = move - width
+        if round(drift, PRECISION):
+            parts.append("<" + "".join(hexes) + f">{-round(drift, PRECISION)}")
+            hexes = []
+            drift -= round(drift, PRECISION)
+    if hexes:
+        parts.append("<" + "".join(hexes) + ">")
+    stream.show_text("".join(parts))
+    return outlines
+
+
+class _OutlinePen(BasePen):  # type: ignore[misc]
+    """A glyph outline as PDF path operators (fontTools turns quadratic curves cubic)."""
+
+    def __init__(self, glyph_set: Any, stream: Any) -> None:
+        super().__init__(glyph_set)
+        self.stream = stream
+
+    def _moveTo(self, pt: tuple[float, float]) -> None:
+        self.stream.move_to(*pt)
+
+    def _lineTo(self, pt: tuple[float, float]) -> None:
+        self.stream.line_to(*pt)
+
+    def _curveToOne(self, pt1: tuple[float, float], pt2: tuple[float, float],
+                    pt3: tuple[float, float]) -> None:
+        self.stream.curve_to(*pt1, *pt2, *pt3)
+
+    def _closePath(self) -> None:
+        self.stream.close()
+
+
+def _glyph_set(font: Any) -> Any:
+    cached = getattr(font, OUTLINES, None)
+    if cached is None:
+        ttfont = TTFont(BytesIO(font.file_content), fontNumber=font.index, lazy=True)
+        cached = (ttfont.getGlyphOrder(), ttfont.getGlyphSet())
+        setattr(font, OUTLINES, cached)
+    return cached
+
+
+def _draw_outlines(stream: Any, font: Any, font_size: float, outlines: list[tuple[int, float]],
+                   origin: tuple[float, float], start: float, rise: float) -> None:
+    """Outside the text object: each glyph filled as a path at its place on the line."""
+    order, glyph_set = _glyph_set(font)
+    scale = font_size / font.upem
+    x, y = origin
+    stream.end_text()
+    for glyph, position in outlines:
+        stream.push_state()
+        stream.transform(scale, 0, 0, -scale, x + start + position * font_size / 1000,
+                         y - rise)
+        glyph_set[order[glyph]].draw(_OutlinePen(glyph_set, stream))
+        stream.fill()
+        stream.pop_state()
+    stream.begin_text()
+
+
+def _plain_font(font: Any) -> bool:
+    return not (font.bitmap or font.png or font.svg or font.colr)
+
+
+def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsis: Any,
+                    matrix: Any) -> list[Any]:
+    """WeasyPrint's ``draw_first_line`` for plain vector fonts, with a code per glyph use."""
+    if not textbox.text.strip() or textbox.style["font_size"] < 1e-6:
+        return []
+    if text_overflow == "ellipsis" or block_ellipsis != "none":
+        return _ORIGINAL["draw_first_line"](stream, textbox, text_overflow, block_ellipsis,
+                                            matrix)
+    layout = textbox.pango_layout
+    pango.pango_layout_set_single_paragraph_mode(layout.layout, True)
+    first_line, _index = layout.get_first_line()
+    runs = []
+    run = first_line.runs[0]
+    while run != ffi.NULL:
+        glyph_item = run.data
+        run = run.next
+        font, font_size = stream.add_font(glyph_item.item.analysis.font)
+        if not _plain_font(font):
+            return _ORIGINAL["draw_first_line"](stream, textbox, text_overflow,
+                                                block_ellipsis, matrix)
+        if pango.pango_version() < 14802:  # Pango's issue 530, as WeasyPrint does
+            font_size = textbox.style["font_size"]
+        runs.append((glyph_item, font, font_size))
+
+    stream.set_text_matrix(*matrix.values)
+    utf8 = layout.text.encode()
+    # Runs split where WeasyPrint justifies (spacing is an attribute of the spaces);
+    # runs of one font and size are drawn as one, so a line is one TJ per font and rise.
+    stretches: list[tuple[Any, float, list[_Glyph]]] = []
+    for glyph_item, font, font_size in runs:
+        glyphs = _run_glyphs(glyph_item, utf8, font_size)
+        if stretches and stretches[-1][0] is font and stretches[-1][1] == font_size:
+            stretches[-1][2].extend(glyphs)
+        else:
+            stretches.append((font, font_size, glyphs))
+    origin = matrix.values[4], matrix.values[5]
+    pen = 0.0  # user units along the line
+    for font, font_size, glyphs in stretches:
+        codes = getattr(font, CODES, None)
+        if codes is None:
+            codes = Codes()
+            setattr(font, CODES, codes)
+        stream.set_font_size(font.hash, font_size)
+        # One TJ per stretch of one rise (marks raised by the font need a Ts).
+        start = 0
+        for end in range(1, len(glyphs) + 1):
+            if end == len(glyphs) or glyphs[end].rise != glyphs[start].rise:
+                rise = glyphs[start].rise
+                if rise:
+                    stream.set_text_rise(rise)
+                outlines = _show(stream, font, codes, glyphs[start:end])
+                advance = sum(g.advance for g in glyphs[start:end]) * font_size / 1000
+                if outlines:
+                    _draw_outlines(stream, font, font_size, outlines, origin, pen, rise)
+                    a, b, c, d, e, f = matrix.values
+                    stream.set_text_matrix(a, b, c, d, e + pen + advance, f)
+                pen += advance
+                if rise:
+                    stream.set_text_rise(0)
+                start = end
+    return []
+
+
+# -- font dictionaries ----------------------------------------------------------------
+
+
+def _object(pdf: pydyf.PDF, reference: bytes) -> Any:
+    return pdf.objects[int(reference.split()[0])]
+
+
+def _to_unicode_cmap(codes: Codes) -> list[bytes]:
+    lines = [
+        b"/CIDInit /ProcSet findresource begin", b"12 dict begin", b"begincmap",
+        b"/CIDSystemInfo", b"<< /Registry (Adobe)", b"/Ordering (UCS)", b"/Supplement 0",
+        b">> def", b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
+        b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange"]
+    entries = [(code, text) for code, text in enumerate(codes.texts) if code]
+    for i in range(0, len(entries), 100):
+        batch = entries[i:i + 100]
+        lines.append(f"{len(batch)} beginbfchar".encode())
+        for code, text in batch:
+            lines.append(f"<{code:04x}> <{text.encode('utf-16-be').hex()}>".encode())
+        lines.append(b"endbfchar")
+    lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
+    return lines
+
+
+def _widths(codes: Codes) -> pydyf.Array:
+    widths = pydyf.Array([1, pydyf.Array(codes.widths[1:])])
+    return widths
+
+
+def build_fonts_dictionary(pdf: pydyf.PDF, fonts: dict[str, Any], compress: bool,
+                           subset: bool, options: dict[str, Any]) -> pydyf.Dictionary:
+    """WeasyPrint's font dictionaries, then each font's codes written over them: its
+    ``ToUnicode``, ``/W`` and a ``CIDToGIDMap`` stream."""
+    pdf_fonts = _ORIGINAL["build_fonts_dictionary"](pdf, fonts, compress, subset, options)
+    for font in fonts.values():
+        codes: Codes | None = getattr(font, CODES, None)
+        if codes is None or font.bitmap:
+            continue
+        if font.used_in_forms or not subset:
+            raise NotImplementedError("per-use glyph codes need subset fonts, not forms")
+        font_dictionary = _object(pdf, pdf_fonts[font.hash])
+        _object(pdf, font_dictionary["ToUnicode"]).stream = _to_unicode_cmap(codes)
+        font_dictionary["Encoding"] = "/Identity-H"
+        descendant = _object(pdf, font_dictionary["DescendantFonts"][0])
+        descendant["W"] = _widths(codes)
+        glyph_map = pydyf.Stream(
+            [b"".join(glyph.to_bytes(2, "big") for glyph in codes.glyphs)],
+            compress=compress)
+        pdf.add_object(glyph_map)
+        descendant["CIDToGIDMap"] = glyph_map.reference
+        descriptor = _object(pdf, descendant["FontDescriptor"])
+        if "CIDSet" in descriptor:
+            used = len(codes.glyphs)
+            bits = (1 << used) - 1  # every code is in use
+            padded = (used + 7) // 8
+            cid_set = pydyf.Stream([(bits << (padded * 8 - used)).to_bytes(padded, "big")],
+                                   compress=compress)
+            pdf.add_object(cid_set)
+            descriptor["CIDSet"] = cid_set.reference
+    return pdf_fonts
+
+
+# -- installation ---------------------------------------------------------------------
+
+_ORIGINAL: dict[str, Callable[..., Any]] = {}
+
+
+def _installed() -> bool:
+    return draw_text.draw_first_line is draw_first_line
+
+
+def install() -> None:
+    """Use this module's text layer for every PDF this process writes (idempotent)."""
+    if _installed():
+        return
+    _ORIGINAL["draw_first_line"] = draw_text.draw_first_line
+    _ORIGINAL["build_fonts_dictionary"] = weasy_pdf.build_fonts_dictionary
+    draw_text.draw_first_line = draw_first_line
+    weasy_pdf.build_fonts_dictionary = build_fonts_dictionary
