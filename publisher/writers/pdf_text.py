@@ -42,7 +42,6 @@ import hashlib
 import inspect
 import unicodedata
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any, Callable
 
 from io import BytesIO
@@ -89,24 +88,17 @@ def source_digests() -> dict[str, str]:
 
 @dataclass
 class Codes:
-    """The character codes of one PDF font: one per distinct (glyph, text, width)."""
+    """The character codes of one PDF font: one per distinct (glyph, text, width), in
+    order of first use from 1 (code 0 is .notdef's). ``natural`` caches the font's own
+    width of each (glyph, size)."""
 
-    by_key: dict[tuple[int, str, float], int] = field(default_factory=dict)
-    glyphs: list[int] = field(default_factory=lambda: [0])
-    texts: list[str] = field(default_factory=lambda: [""])
-    widths: list[float] = field(default_factory=lambda: [0.0])
+    uses: dict[tuple[int, str, float], int] = field(default_factory=dict)
+    natural: dict[tuple[int, float], float] = field(default_factory=dict)
 
     def code(self, glyph: int, text: str, width: float) -> int:
-        key = (glyph, text, width)
-        code = self.by_key.get(key)
-        if code is None:
-            code = len(self.glyphs)
-            if code > 0xFFFF:
-                raise OverflowError("more than 65,535 distinct glyph uses in one font")
-            self.by_key[key] = code
-            self.glyphs.append(glyph)
-            self.texts.append(text)
-            self.widths.append(width)
+        code = self.uses.setdefault((glyph, text, width), len(self.uses) + 1)
+        if code > 0xFFFF:
+            raise OverflowError("more than 65,535 distinct glyph uses in one font")
         return code
 
 
@@ -135,7 +127,8 @@ def _units(starts: list[int], texts: dict[int, str]) -> dict[int, int]:
     return carrier
 
 
-def _run_glyphs(glyph_item: Any, utf8: bytes, font_size: float) -> list[_Glyph]:
+def _run_glyphs(glyph_item: Any, utf8: bytes, font_size: float, codes: Codes
+                ) -> list[_Glyph]:
     """A run's glyphs in visual order; each unit's text (see :func:`_units`) on the first
     glyph of its letter, in logical order; the unit's other glyphs carry none."""
     item = glyph_item.item
@@ -175,25 +168,28 @@ def _run_glyphs(glyph_item: Any, utf8: bytes, font_size: float) -> list[_Glyph]:
                 '.notdef glyph rendered for Unicode string unsupported by fonts: '
                 '"%s" (U+%04X)', chr(codepoint), codepoint)
             glyph = 0
-        natural = _natural_width(pango_font, glyph, font_size) if glyph > 0 else 0.0
+        natural = _natural_width(codes, pango_font, glyph, font_size) if glyph > 0 else 0.0
         glyphs.append(_Glyph(glyph, text, geometry.width * scale, geometry.x_offset * scale,
                              -geometry.y_offset * FROM_UNITS, natural))
     return glyphs
 
 
-@lru_cache(maxsize=4096)
-def _natural_width(pango_font: Any, glyph: int, font_size: float) -> float:
-    ink, logical = ffi.new("PangoRectangle *"), ffi.new("PangoRectangle *")
-    pango.pango_font_get_glyph_extents(pango_font, glyph, ink, logical)
-    return float(logical.width * FROM_UNITS * 1000 / font_size)
+def _natural_width(codes: Codes, pango_font: Any, glyph: int, font_size: float) -> float:
+    width = codes.natural.get((glyph, font_size))
+    if width is None:
+        ink, logical = ffi.new("PangoRectangle *"), ffi.new("PangoRectangle *")
+        pango.pango_font_get_glyph_extents(pango_font, glyph, ink, logical)
+        width = codes.natural[glyph, font_size] = logical.width * FROM_UNITS * 1000 / font_size
+    return width
 
 
-def _show(stream: Any, font: Any, codes: Codes, glyphs: list[_Glyph]) -> list[tuple[int, float]]:
+def _show(stream: Any, font: Any, codes: Codes, glyphs: list[_Glyph]
+          ) -> tuple[list[tuple[int, float]], float]:
     """Draw glyphs of one rise as one ``TJ``: a leading move for the first glyph's offset,
     then each code's own width carries the pen to the next glyph's drawing position.
 
-    Returns the glyphs left to draw as outlines, with their positions (1/1000 em from the
-    start): a cluster's glyphs after its first, which carry no text of their own. A
+    Returns the pen's advance (1/1000 em) and the glyphs left to draw as outlines, with
+    their positions from the start: a cluster's glyphs after its first, which carry no text of their own. A
     character code that maps to no text is read as a stray character by both engines
     (pdfium takes the code itself for a character).
     """
@@ -210,7 +206,7 @@ def _show(stream: Any, font: Any, codes: Codes, glyphs: list[_Glyph]) -> list[tu
     if not text_glyphs:
         if pen:
             stream.show_text(f"{-round(pen, PRECISION)}")
-        return outlines
+        return outlines, pen
     positions.append(pen)
     parts = []
     start = round(positions[0], PRECISION)
@@ -243,7 +239,7 @@ def _show(stream: Any, font: Any, codes: Codes, glyphs: list[_Glyph]) -> list[tu
     if hexes:
         parts.append("<" + "".join(hexes) + ">")
     stream.show_text("".join(parts))
-    return outlines
+    return outlines, pen
 
 
 class _OutlinePen(BasePen):  # type: ignore[misc]
@@ -293,6 +289,14 @@ def _draw_outlines(stream: Any, font: Any, font_size: float, outlines: list[tupl
     stream.begin_text()
 
 
+def _codes(font: Any) -> Codes:
+    codes: Codes | None = getattr(font, CODES, None)
+    if codes is None:
+        codes = Codes()
+        setattr(font, CODES, codes)
+    return codes
+
+
 def _plain_font(font: Any) -> bool:
     return not (font.bitmap or font.png or font.svg or font.colr)
 
@@ -327,7 +331,7 @@ def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsi
     # runs of one font and size are drawn as one, so a line is one TJ per font and rise.
     stretches: list[tuple[Any, float, list[_Glyph]]] = []
     for glyph_item, font, font_size in runs:
-        glyphs = _run_glyphs(glyph_item, utf8, font_size)
+        glyphs = _run_glyphs(glyph_item, utf8, font_size, _codes(font))
         if stretches and stretches[-1][0] is font and stretches[-1][1] == font_size:
             stretches[-1][2].extend(glyphs)
         else:
@@ -335,10 +339,7 @@ def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsi
     origin = matrix.values[4], matrix.values[5]
     pen = 0.0  # user units along the line
     for font, font_size, glyphs in stretches:
-        codes = getattr(font, CODES, None)
-        if codes is None:
-            codes = Codes()
-            setattr(font, CODES, codes)
+        codes = _codes(font)
         stream.set_font_size(font.hash, font_size)
         # One TJ per stretch of one rise (marks raised by the font need a Ts).
         start = 0
@@ -347,8 +348,8 @@ def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsi
                 rise = glyphs[start].rise
                 if rise:
                     stream.set_text_rise(rise)
-                outlines = _show(stream, font, codes, glyphs[start:end])
-                advance = sum(g.advance for g in glyphs[start:end]) * font_size / 1000
+                outlines, advance = _show(stream, font, codes, glyphs[start:end])
+                advance *= font_size / 1000
                 if outlines:
                     _draw_outlines(stream, font, font_size, outlines, origin, pen, rise)
                     a, b, c, d, e, f = matrix.values
@@ -373,7 +374,7 @@ def _to_unicode_cmap(codes: Codes) -> list[bytes]:
         b"/CIDSystemInfo", b"<< /Registry (Adobe)", b"/Ordering (UCS)", b"/Supplement 0",
         b">> def", b"/CMapName /Adobe-Identity-UCS def", b"/CMapType 2 def",
         b"1 begincodespacerange", b"<0000> <ffff>", b"endcodespacerange"]
-    entries = [(code, text) for code, text in enumerate(codes.texts) if code]
+    entries = [(code, text) for (_glyph, text, _width), code in codes.uses.items()]
     for i in range(0, len(entries), 100):
         batch = entries[i:i + 100]
         lines.append(f"{len(batch)} beginbfchar".encode())
@@ -382,11 +383,6 @@ def _to_unicode_cmap(codes: Codes) -> list[bytes]:
         lines.append(b"endbfchar")
     lines += [b"endcmap", b"CMapName currentdict /CMap defineresource pop", b"end", b"end"]
     return lines
-
-
-def _widths(codes: Codes) -> pydyf.Array:
-    widths = pydyf.Array([1, pydyf.Array(codes.widths[1:])])
-    return widths
 
 
 def build_fonts_dictionary(pdf: pydyf.PDF, fonts: dict[str, Any], compress: bool,
@@ -404,15 +400,18 @@ def build_fonts_dictionary(pdf: pydyf.PDF, fonts: dict[str, Any], compress: bool
         _object(pdf, font_dictionary["ToUnicode"]).stream = _to_unicode_cmap(codes)
         font_dictionary["Encoding"] = "/Identity-H"
         descendant = _object(pdf, font_dictionary["DescendantFonts"][0])
-        descendant["W"] = _widths(codes)
+        # Codes run from 1 in order of first use; code 0 stays .notdef.
+        descendant["W"] = pydyf.Array(
+            [1, pydyf.Array([width for _glyph, _text, width in codes.uses])])
         glyph_map = pydyf.Stream(
-            [b"".join(glyph.to_bytes(2, "big") for glyph in codes.glyphs)],
+            [b"".join(glyph.to_bytes(2, "big") for glyph, _text, _width in
+                      [(0, "", 0.0), *codes.uses])],
             compress=compress)
         pdf.add_object(glyph_map)
         descendant["CIDToGIDMap"] = glyph_map.reference
         descriptor = _object(pdf, descendant["FontDescriptor"])
         if "CIDSet" in descriptor:
-            used = len(codes.glyphs)
+            used = len(codes.uses) + 1
             bits = (1 << used) - 1  # every code is in use
             padded = (used + 7) // 8
             cid_set = pydyf.Stream([(bits << (padded * 8 - used)).to_bytes(padded, "big")],
