@@ -8,9 +8,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "publisher"
 
-LAYERS = ["cli", "pipeline", "review", "build", "translations", "matrix", "editions",
-          "project", "writers", "links", "readers", "i18n", "model", "symbols", "fsutil",
-          "errors"]
+LAYERS = ["cli", "pipeline", "serve", "review", "collect", "build", "translations", "matrix",
+          "editions", "project", "writers", "links", "readers", "i18n", "model", "symbols",
+          "fsutil", "errors"]
 """Top to bottom, as in ARCHITECTURE.md."""
 
 
