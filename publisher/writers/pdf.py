@@ -19,7 +19,9 @@ from pathlib import Path
 from typing import Iterator
 
 from markupsafe import Markup
-from weasyprint import HTML
+
+from . import engine  # noqa: F401  (first: WeasyPrint's library lookups, cached)
+from weasyprint import HTML  # noqa: E402
 from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import FatalURLFetchingError, URLFetcher, URLFetcherResponse
 

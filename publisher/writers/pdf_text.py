@@ -49,6 +49,7 @@ from io import BytesIO
 import pydyf
 from fontTools.pens.basePen import BasePen
 from fontTools.ttLib import TTFont
+from . import engine  # noqa: F401  (first: WeasyPrint's library lookups, cached)
 import weasyprint.draw.text as draw_text
 import weasyprint.pdf as weasy_pdf
 import weasyprint.pdf.fonts as weasy_fonts
