@@ -73,10 +73,24 @@ class BuildReport:
     warnings: list[Diagnostic] = field(default_factory=list)
     coverage: dict[tuple[str, str], float] = field(default_factory=dict)
     failed: list[str] = field(default_factory=list)
+    """One line per failed output: its path, then the problem."""
+    failures: list[Failure] = field(default_factory=list)
+    """The same, as records (the JSON summary lists them)."""
     built: int = 0
     up_to_date: int = 0
     seconds: float = 0.0
     peak_worker_rss_mb: float = 0.0
+
+
+@dataclass
+class Failure:
+    """An output that was not made, and why (one line, with the file and line to fix)."""
+
+    statement: str
+    lang: str
+    format: str
+    path: Path
+    error: str
 
 
 EditionKey = tuple[str, str]
@@ -93,6 +107,9 @@ class BuildPlan:
     digests: dict[Unit, str]
     stale: list[Unit]
     """The outputs to render."""
+    failed: dict[Unit, str]
+    """Outputs that cannot be made, found before rendering (a catalogue that does not
+    read, a character no PDF font has): only these fail, the rest is built."""
     editions: dict[EditionKey, Edition]
     """The editions the stale outputs need."""
     edition_warnings: dict[EditionKey, list[Diagnostic]]
@@ -146,9 +163,11 @@ class BuildSession:
 def build(project: Project, options: BuildOptions) -> BuildReport:
     """Build every requested statement x language x format into ``build/<slug>/``.
 
-    Only stale outputs are rendered (see :mod:`publisher.matrix`); a failed output is
-    reported and the others are still built. Bad input and ``--strict`` warnings stop
-    the build before anything is written.
+    Only stale outputs are rendered (see :mod:`publisher.matrix`). A problem in one
+    edition (its catalogue does not read, a character its PDF fonts lack, a writer
+    fails) fails only the outputs it affects: every such problem is reported and the
+    others are still built. A statement that does not read, a missing template and
+    ``--strict`` warnings stop the build before anything is written.
     """
     started = time.perf_counter()
     options = dataclasses.replace(options, languages=wanted_languages(options.languages))
@@ -270,6 +289,7 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
     editions: dict[EditionKey, Edition] = {}
     edition_warnings: dict[EditionKey, list[Diagnostic]] = {}
     needed = {(u.slug, u.lang) for u in stale}
+    failed: dict[Unit, str] = {}
     first: dict[EditionKey, Unit] = {}
     for u in units:
         first.setdefault((u.slug, u.lang), u)
@@ -279,7 +299,13 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
             warnings: list[Diagnostic] = []
             if slug not in parsed:
                 parsed[slug] = read_statement(by_slug[slug].path, missions)
-            editions[key], report.coverage[key] = translator.edition(parsed[slug], lang, warnings)
+            try:
+                editions[key], report.coverage[key] = translator.edition(parsed[slug], lang,
+                                                                         warnings)
+            except PublisherError as exc:  # this edition's catalogues: only its outputs fail
+                problem = str(exc.diagnostic())
+                failed.update((u, problem) for u in stale if (u.slug, u.lang) == key)
+                continue
             report.warnings += warnings
             edition_warnings[key] = warnings
         else:
@@ -289,9 +315,11 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
     for w in report.warnings:
         log.warning("%s", w)
     _release_gate(project, options, units, report)
-    _preflight(stale, editions)
-    return BuildPlan(summaries, units, digests, stale, editions, edition_warnings, font_files,
-                     translator.known, formats)
+    failed.update(_preflight([u for u in stale if u not in failed], editions))
+    for problem in dict.fromkeys(failed.values()):  # each once, however many outputs it fails
+        log.error("%s", problem)
+    return BuildPlan(summaries, units, digests, [u for u in stale if u not in failed], failed,
+                     editions, edition_warnings, font_files, translator.known, formats)
 
 
 def html_links(formats: list[str]) -> str:
@@ -319,12 +347,18 @@ def _release_gate(project: Project, options: BuildOptions, units: list[Unit],
         raise StrictModeError(f"{', '.join(counts)} and --strict: nothing was built")
 
 
-def _preflight(stale: list[Unit], editions: dict[EditionKey, Edition]) -> None:
-    """Each format's own check of the editions it will render (the PDF fonts' glyphs)."""
+def _preflight(stale: list[Unit], editions: dict[EditionKey, Edition]) -> dict[Unit, str]:
+    """Each format's own check of the editions it will render (the PDF fonts' glyphs):
+    the outputs that would fail, and why."""
     from .writers import preflight
 
-    for slug, lang, fmt in sorted({(u.slug, u.lang, u.fmt) for u in stale}):
-        preflight(fmt, editions[(slug, lang)])
+    failed: dict[Unit, str] = {}
+    for unit in sorted(set(stale), key=Unit.key):
+        try:
+            preflight(unit.fmt, editions[(unit.slug, unit.lang)])
+        except PublisherError as exc:
+            failed[unit] = str(exc.diagnostic())
+    return failed
 
 
 # ---------------------------------------------------------------- render and record
@@ -357,14 +391,25 @@ def _render_and_record(project: Project, options: BuildOptions, plan: BuildPlan,
     def prepare_index() -> None:
         index.append(index_page(project, plan.summaries, out_root, {u.key() for u in plan.units}))
 
-    if jobs:
+    if jobs or plan.failed:
         matrix.retract_manifest(out_root)  # until it is written again below
     results = session.render(jobs, done, prepare_index if jobs else lambda: None)
+    failures = [(u, error) for u, error in sorted(plan.failed.items(), key=lambda f: f[0].key())]
+    failures += [(r.unit, r.error) for r in results if r.error]
+    for unit, error in failures:
+        path = unit.path(out_root)
+        report.failed.append(f"{display_path(path)}: {error}")
+        report.failures.append(Failure(unit.slug, unit.lang, unit.fmt, path, error))
+        cache.outputs.pop(unit.key(), None)
+        # An older output left in place would be published as if it were this build's.
+        try:
+            if not path.is_symlink() and path.is_file():
+                path.unlink()
+        except OSError:
+            pass
     for r in results:
         key = r.unit.key()
         if r.error:
-            report.failed.append(f"{display_path(r.path)}: {r.error}")
-            cache.outputs.pop(key, None)
             continue
         edition = (r.unit.slug, r.unit.lang)
         cache.outputs[key] = OutputRecord(
@@ -372,8 +417,8 @@ def _render_and_record(project: Project, options: BuildOptions, plan: BuildPlan,
             r.unit.fmt, round(report.coverage[edition], 1),
             tuple(plan.edition_warnings.get(edition, [])))
         report.peak_worker_rss_mb = max(report.peak_worker_rss_mb, r.peak_rss_mb)
-    report.built = len(results) - len(report.failed)
-    report.up_to_date = len(plan.units) - len(stale)
+    report.built = sum(1 for r in results if not r.error)
+    report.up_to_date = len(plan.units) - len(stale) - len(plan.failed)
     for u in plan.units:
         rec = cache.outputs.get(u.key())
         if rec is not None:

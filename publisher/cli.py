@@ -173,7 +173,11 @@ def build(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...
     if as_json:
         click.echo(json.dumps({
             "built": report.built, "up_to_date": report.up_to_date,
-            "failed": report.failed, "warnings": [str(w) for w in report.warnings],
+            "failed": report.failed,
+            "failures": [{"statement": f.statement, "language": f.lang, "format": f.format,
+                          "path": display_path(f.path), "error": f.error}
+                         for f in report.failures],
+            "warnings": [str(w) for w in report.warnings],
             "diagnostics": [w.as_dict() for w in report.warnings],
             "seconds": round(report.seconds, 3),
             "peak_worker_rss_mb": round(report.peak_worker_rss_mb, 1),

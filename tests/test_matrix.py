@@ -124,6 +124,57 @@ def test_a_failed_output_does_not_stop_the_others(proj):
         "fsc-pc-92-dprk.uk.html", "fsc-pc-92-dprk.uk.pdf"]
 
 
+def test_a_problem_in_one_edition_fails_only_its_outputs(built_proj):
+    """A character the PDF fonts lack fails that edition's PDF only; a catalogue that does
+    not read fails that language's outputs only. Both are reported, the rest is built and
+    nothing stale is left to be published."""
+    proj = built_proj
+    po = proj.root / "locales" / "{lang}" / "LC_MESSAGES" / "fsc-pc-92-dprk.po"
+    uk = Path(str(po).format(lang="uk"))
+    uk.write_text(uk.read_text(encoding="utf-8").replace(
+        'msgstr "Шановні Голови,"', 'msgstr "Шановні Голови ☃,"'), encoding="utf-8")
+    fr = Path(str(po).format(lang="fr"))
+    text = fr.read_text(encoding="utf-8")
+    fr.write_text(text.replace('msgstr "', 'msgstr "unterminated\n', 1), encoding="utf-8")
+    broken_line = text[:text.index('msgstr "')].count("\n") + 1
+
+    proc = publisher_cli("build", "--json", cwd=proj.root)
+    assert proc.returncode == 1
+    assert "Traceback" not in proc.stderr
+    errors = [ln for ln in proc.stderr.splitlines() if ": error: " in ln]
+    assert errors == [
+        f"locales/fr/LC_MESSAGES/fsc-pc-92-dprk.po:{broken_line}: error: [catalogue] cannot "
+        "parse catalogue: unterminated string",
+        # the paragraph whose translation has it ("Chairs,"; the edition keeps no .po line)
+        "seeds/fsc-pc-92-dprk.md:11: error: [glyphs] uk: no glyph in the PDF fonts "
+        "(Noto Serif, Amiri) for '☃' (U+2603 SNOWMAN)"], proc.stderr
+    summary = json.loads(proc.stdout)
+    failed = {(f["language"], f["format"]): f["error"] for f in summary["failures"]}
+    assert sorted(failed) == [("fr", "docx"), ("fr", "html"), ("fr", "pdf"), ("uk", "pdf")]
+    assert failed[("uk", "pdf")] == errors[1] and failed[("fr", "pdf")] == errors[0]
+    assert len(summary["failed"]) == 4
+    assert (summary["built"], summary["up_to_date"]) == (2, ALL - 6)  # uk HTML and DOCX
+    assert "built 2 file(s), " in proc.stderr and ", 4 FAILED" in proc.stderr
+
+    out = proj.build_dir / "fsc-pc-92-dprk"
+    gone = {"fsc-pc-92-dprk.uk.pdf", "fsc-pc-92-dprk.fr.pdf", "fsc-pc-92-dprk.fr.html",
+            "fsc-pc-92-dprk.fr.docx"}
+    assert not gone & {p.name for p in out.iterdir()}  # last build's copies are not left
+    manifest = json.loads((proj.build_dir / "manifest.json").read_text(encoding="utf-8"))
+    listed = {Path(o["path"]).name for o in manifest["outputs"]}
+    assert len(listed) == ALL - 4 and not gone & listed
+    index = (proj.build_dir / "index.html").read_text(encoding="utf-8")
+    assert not any(name in index for name in gone)
+    assert "fsc-pc-92-dprk.uk.html" in index
+
+    fr.write_text(text, encoding="utf-8")
+    uk.write_text(uk.read_text(encoding="utf-8").replace(" ☃,", ","), encoding="utf-8")
+    fixed = build(proj, BuildOptions())
+    assert (fixed.built, fixed.failed) == (6, [])
+    manifest = json.loads((proj.build_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert len(manifest["outputs"]) == ALL
+
+
 def test_shards_cover_the_matrix_exactly_once(matrix_build, tmp_path):
     # Each shard in an output folder of its own (as on a CI machine of its own), restored
     # from the shared build: what a shard lists is planned, rendering would change nothing.
