@@ -437,11 +437,13 @@ def die_with_parent(parent: int) -> None:
 
 def _start_worker(parent: int, formats: tuple[str, ...]) -> None:
     die_with_parent(parent)
-    _warm_up(formats)
+    _warm_up(formats, first_page=True)
 
 
-def _warm_up(formats: tuple[str, ...]) -> None:
-    """Worker start: import the writers and set WeasyPrint up once for all its jobs."""
+def _warm_up(formats: tuple[str, ...], first_page: bool = False) -> None:
+    """Import the writers and set WeasyPrint up once for all the jobs of this process;
+    a worker (``first_page``) also makes a throw-away PDF while the build translates, so
+    its first real one costs what the others do."""
     from .writers import get_writer
 
     for fmt in formats:
@@ -452,6 +454,8 @@ def _warm_up(formats: tuple[str, ...]) -> None:
 
         font_face_css()
         pdf._font_config()
+        if first_page:
+            pdf.warm_up()
 
 
 def render(job: Job) -> Result:
@@ -543,9 +547,9 @@ class Renderer:
             return results
         from concurrent.futures import as_completed
 
-        groups: dict[object, list[Job]] = {}
-        for job in jobs:
-            groups.setdefault(job.unit, []).append(job)
+        groups: dict[tuple[str, str], list[Job]] = {}
+        for job in jobs:  # an edition's outputs together: its hyphenation, fonts loaded once
+            groups.setdefault((job.unit.slug, job.unit.lang), []).append(job)
         # The editions with most work (PDFs) first, so the workers finish together.
         ordered = sorted(groups.values(), key=lambda g: -sum(3 if j.unit.fmt == "pdf" else 1
                                                               for j in g))
