@@ -55,7 +55,9 @@ def _usable(answer: object) -> bool:
         return True
     if not isinstance(answer, str):
         return False
-    return bool(_SONAME.match(answer)) or (os.path.isabs(answer) and os.path.isfile(answer))
+    if os.path.isabs(answer):
+        return bool(_SONAME.match(os.path.basename(answer))) and os.path.isfile(answer)
+    return bool(_SONAME.match(answer))
 
 
 def _load(path: Path) -> dict[str, str | None]:
