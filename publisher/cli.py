@@ -362,6 +362,46 @@ def review(ctx: click.Context, lang: str, statements: tuple[str, ...],
 
 
 @main.command(epilog=EPILOG)
+@click.argument("shard_dirs", nargs=-1, required=True, type=click.Path(file_okay=False),
+                metavar="SHARD_DIR...")
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False),
+              help="Write the merged folder here instead of build/ (may be one of the shards).")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout.")
+@click.pass_context
+def collect(ctx: click.Context, shard_dirs: tuple[str, ...], output_dir: str | None,
+            as_json: bool) -> None:
+    """Merge the output folders of `publisher build --shard I/N` (one per CI machine)
+    into one, with one manifest.json and index.html listing every output.
+
+    Every file's size and sha256 are checked against its shard's manifest before
+    anything is written; a file that does not match, an unsafe path or two shards
+    listing one output with different bytes fail (exit 1) and nothing is written.
+
+    \b
+    Example:
+      publisher collect shards/outputs-*/build -o build
+    """
+    import json
+
+    from .pipeline import collect as run_collect
+
+    out = Path(output_dir) if output_dir else None
+    report = run(run_collect, _project(ctx), [Path(d) for d in shard_dirs], out)
+    if as_json:
+        click.echo(json.dumps({
+            "shards": report.shards, "copied": report.copied, "unchanged": report.unchanged,
+            "seconds": round(report.seconds, 3),
+            "outputs": [{"statement": o.statement, "language": o.lang, "format": o.format,
+                         "path": display_path(o.path), "size": o.size, "sha256": o.sha256}
+                        for o in report.outputs],
+        }, ensure_ascii=False, indent=2))
+    click.echo(f"collected {len(report.outputs)} output(s) from {report.shards} shard(s) into "
+               f"{display_path(report.out_dir)}: "
+               f"{report.copied} copied, {report.unchanged} already there, "
+               f"in {report.seconds:.2f} s", err=True)
+
+
+@main.command(epilog=EPILOG)
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False),
               help="Where the PDFs were built (default: build/).")
 @click.pass_context

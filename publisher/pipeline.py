@@ -12,6 +12,8 @@ makes every edition in every format; reviewers and proofs look at the result::
     build       statement x language -> Edition (publisher.editions)
                 -> stale outputs rendered by the writers, recorded in the cache,
                 manifest.json and index.html (publisher.build, publisher.matrix)
+    collect     the output folders of CI shards -> one folder, every file's hash
+                checked, one manifest and index page (publisher.collect)
     review      source and translation side by side, per language (publisher.review)
     proof       page 1 of every PDF on one sheet
 
@@ -24,6 +26,7 @@ logger with a location, and problems a user can fix are raised as
 from __future__ import annotations
 
 from .build import BuildOptions, BuildReport, Output, build
+from .collect import CollectReport, collect
 from .editions import Translator
 from .project import Missions, Project, read_statements
 from .review import ReviewOptions, proof, review
@@ -33,5 +36,6 @@ __all__ = [
     "Project", "Missions", "read_statements",
     "extract", "update", "stats", "check", "CatalogChange", "StatRow",
     "Translator", "build", "BuildOptions", "BuildReport", "Output",
+    "collect", "CollectReport",
     "review", "ReviewOptions", "proof",
 ]
