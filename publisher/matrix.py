@@ -64,11 +64,16 @@ class Unit:
 
 
 def shard(units: list[Unit], spec: str | None) -> list[Unit]:
-    """``I/N``: the I-th of N deterministic slices (round robin over the sorted matrix)."""
+    """``I/N``: the I-th of N deterministic slices. Editions (statement x language) are
+    dealt round robin in sorted order, each with all its formats: a slice of the sorted
+    outputs would give one machine every PDF (the slow format) and another every web page,
+    and would translate each edition on every machine."""
     if not spec:
         return units
     i, n = (int(x) for x in spec.split("/"))
-    return [u for k, u in enumerate(sorted(units, key=Unit.key)) if k % n == i - 1]
+    editions = sorted({(u.slug, u.lang) for u in units})
+    mine = {edition for k, edition in enumerate(editions) if k % n == i - 1}
+    return [u for u in units if (u.slug, u.lang) in mine]
 
 
 # ---------------------------------------------------------------- digests
@@ -338,7 +343,8 @@ def retract_manifest(out_root: Path) -> None:
 def file_digest(path: Path) -> tuple[int, str] | None:
     """Size and SHA-256 of the regular file at ``path`` (None when there is none)."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC)
+        # O_NONBLOCK: a named pipe put there is refused below instead of waited on
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK)
     except OSError:
         return None
     with os.fdopen(fd, "rb") as fh:

@@ -226,3 +226,24 @@ def test_atomic_write_leaves_the_old_file_on_failure(tmp_path, monkeypatch):
         atomic_write(target, b"new and complete")
     assert target.read_bytes() == b"old"
     assert [p.name for p in tmp_path.iterdir()] == ["statement.pdf"]
+
+
+def test_shards_deal_whole_editions_evenly():
+    from publisher import matrix
+
+    units = [matrix.Unit("s", lang, fmt) for lang in LANGS for fmt in ("html", "pdf", "docx")]
+    slices = [matrix.shard(units, f"{i}/3") for i in (1, 2, 3)]
+    assert sorted(u.key() for s in slices for u in s) == sorted(u.key() for u in units)
+    for part in slices:
+        langs = {u.lang for u in part}
+        assert len(part) == 3 * len(langs)  # every format of an edition on one machine
+        assert {u.fmt for u in part} == {"html", "pdf", "docx"}
+    assert max(map(len, slices)) - min(map(len, slices)) <= 3
+
+
+def test_a_named_pipe_is_not_waited_on(tmp_path):
+    from publisher import matrix
+
+    fifo = tmp_path / "fsc-pc-92-dprk.uk.pdf"
+    os.mkfifo(fifo)
+    assert matrix.file_digest(fifo) is None
