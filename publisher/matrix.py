@@ -553,9 +553,13 @@ class Renderer:
             return results
         from concurrent.futures import as_completed
 
-        groups: dict[tuple[str, str], list[Job]] = {}
-        for job in jobs:  # an edition's outputs together: its hyphenation, fonts loaded once
-            groups.setdefault((job.unit.slug, job.unit.lang), []).append(job)
+        # An edition's outputs together (its hyphenation and fonts loaded once) when there
+        # are editions enough to keep every worker busy; else one output per task.
+        editions = {(job.unit.slug, job.unit.lang) for job in jobs}
+        groups: dict[object, list[Job]] = {}
+        for job in jobs:
+            key = (job.unit.slug, job.unit.lang) if len(editions) >= self.workers else job.unit
+            groups.setdefault(key, []).append(job)
         # The editions with most work (PDFs) first, so the workers finish together.
         ordered = sorted(groups.values(), key=lambda g: -sum(3 if j.unit.fmt == "pdf" else 1
                                                               for j in g))
