@@ -419,5 +419,59 @@ def proof(ctx: click.Context, output_dir: str | None) -> None:
     click.echo(f"wrote {display_path(path)}")
 
 
+@main.command(epilog=EPILOG)
+@click.argument("statements", nargs=-1, type=click.Path(dir_okay=False))
+@click.option("-l", "--lang", "langs", multiple=True, metavar="LANGS",
+              help="Only these languages (comma-separated or repeated), e.g. --lang uk.")
+@click.option("-f", "--format", "formats", multiple=True, metavar="FORMATS",
+              help=f"Only these formats: {', '.join(FORMATS)} (comma-separated or repeated).")
+@click.option("-p", "--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port on 127.0.0.1 (0: any free port).")
+@click.option("-o", "--output-dir", type=click.Path(file_okay=False),
+              help="Build and serve this folder instead of build/.")
+@click.pass_context
+def serve(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...],
+          formats: tuple[str, ...], port: int, output_dir: str | None) -> None:
+    """Live preview: build STATEMENTS (default: every seeds/*.md), serve the build folder
+    on http://127.0.0.1:PORT/ (this machine only), and rebuild on every save in seeds/,
+    locales/ or templates/. An open web page reloads itself when its file is rebuilt;
+    bad input is printed here and shown on the page, and the preview keeps running.
+    Ctrl-C (or SIGTERM) stops it (exit 0).
+
+    \b
+    Examples:
+      publisher serve --lang uk            # then open the URL it prints
+      publisher serve seeds/fsc-pc-92-dprk.md --lang uk,fr --format html,pdf --port 0
+    """
+    from .pipeline import Rebuild, ServeOptions, serve as run_serve
+
+    fmts = _split(formats)
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad:
+        raise click.BadParameter(f"unknown format {', '.join(bad)} (choose from "
+                                 f"{', '.join(FORMATS)})", param_hint="--format")
+
+    def started(url: str) -> None:
+        click.echo(f"serving {url} (Ctrl-C to stop)")
+        sys.stdout.flush()
+
+    def rebuilt(r: Rebuild) -> None:
+        outputs = [name.rsplit("/", 1)[-1] for name in r.changed]
+        text = f"[{r.generation}] " + (f"{len(outputs)} file(s) changed: {', '.join(outputs)}"
+                                       if outputs else "no output changed")
+        if r.page_seconds is not None:
+            text += f"; web page after {r.page_seconds:.2f} s"
+        text += f"; done in {r.seconds:.2f} s"
+        if r.errors:
+            text += f"; {len(r.errors)} error(s), shown on the open pages"
+        click.echo(text, err=True)
+
+    options = ServeOptions(paths=list(statements), languages=_split(langs), formats=fmts,
+                           out_dir=Path(output_dir) if output_dir else None, port=port,
+                           started=started, rebuilt=rebuilt)
+    run(run_serve, _project(ctx), options)
+    click.echo("stopped", err=True)
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()

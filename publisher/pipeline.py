@@ -16,6 +16,8 @@ makes every edition in every format; reviewers and proofs look at the result::
                 checked, one manifest and index page (publisher.collect)
     review      source and translation side by side, per language (publisher.review)
     proof       page 1 of every PDF on one sheet
+    serve       live preview: build, watch the sources, rebuild what a save affects,
+                serve build/ on 127.0.0.1 and reload the open page (publisher.serve)
 
 The command line (:mod:`publisher.cli`) calls these and nothing else; each lives in
 the module named beside it. Nothing here prints: warnings go to the ``publisher``
@@ -30,6 +32,7 @@ from .collect import CollectReport, collect
 from .editions import Translator
 from .project import Missions, Project, read_statements
 from .review import ReviewOptions, proof, review
+from .serve import Rebuild, ServeOptions, serve
 from .translations import CatalogChange, StatRow, check, extract, stats, update
 
 __all__ = [
@@ -38,4 +41,5 @@ __all__ = [
     "Translator", "build", "BuildOptions", "BuildReport", "Output",
     "collect", "CollectReport",
     "review", "ReviewOptions", "proof",
+    "serve", "ServeOptions", "Rebuild",
 ]
