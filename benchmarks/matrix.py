@@ -283,7 +283,7 @@ def main() -> None:
     ]
     if live is not None:
         checks.append(("live preview: save .po -> new web page, median s",
-                       live["html_median"], 0.50))
+                       live["page_median"], 0.50))
     for name, ratio, target in checks:
         verdict = "" if target is None else ("  ok" if ratio <= target else "  OVER TARGET")
         limit = "" if target is None else f" (target <= {target:.2f})"
