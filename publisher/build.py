@@ -72,14 +72,17 @@ class BuildReport:
     """Every requested output that exists after the build (built now or up to date)."""
     warnings: list[Diagnostic] = field(default_factory=list)
     coverage: dict[tuple[str, str], float] = field(default_factory=dict)
-    failed: list[str] = field(default_factory=list)
-    """One line per failed output: its path, then the problem."""
     failures: list[Failure] = field(default_factory=list)
-    """The same, as records (the JSON summary lists them)."""
+    """Every output that was not made, and why (the JSON summary lists them)."""
     built: int = 0
     up_to_date: int = 0
     seconds: float = 0.0
     peak_worker_rss_mb: float = 0.0
+
+    @property
+    def failed(self) -> list[str]:
+        """One line per failed output: its path, then the problem."""
+        return [f"{display_path(f.path)}: {f.error}" for f in self.failures]
 
 
 @dataclass
@@ -398,7 +401,6 @@ def _render_and_record(project: Project, options: BuildOptions, plan: BuildPlan,
     failures += [(r.unit, r.error) for r in results if r.error]
     for unit, error in failures:
         path = unit.path(out_root)
-        report.failed.append(f"{display_path(path)}: {error}")
         report.failures.append(Failure(unit.slug, unit.lang, unit.fmt, path, error))
         cache.outputs.pop(unit.key(), None)
         # An older output left in place would be published as if it were this build's.

@@ -59,6 +59,16 @@ def _split(values: tuple[str, ...]) -> list[str]:
     return out
 
 
+def _formats(values: tuple[str, ...]) -> list[str]:
+    """``--format`` values: split, and each one a format of the registry."""
+    fmts = _split(values)
+    bad = [f for f in fmts if f not in FORMATS]
+    if bad:
+        raise click.BadParameter(f"unknown format {', '.join(bad)} (choose from "
+                                 f"{', '.join(FORMATS)})", param_hint="--format")
+    return fmts
+
+
 def _fail(exc: Exception) -> None:
     if isinstance(exc, PublisherError):
         text = str(exc.diagnostic())
@@ -151,11 +161,7 @@ def build(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...
 
     from .pipeline import BuildOptions, build as run_build
 
-    fmts = _split(formats)
-    bad = [f for f in fmts if f not in FORMATS]
-    if bad:
-        raise click.BadParameter(f"unknown format {', '.join(bad)} (choose from "
-                                 f"{', '.join(FORMATS)})", param_hint="--format")
+    fmts = _formats(formats)
     if shard:
         m = _SHARD.match(shard)
         if not m or int(m.group(1)) > int(m.group(2)):
@@ -445,11 +451,7 @@ def serve(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...
     """
     from .pipeline import Rebuild, ServeOptions, serve as run_serve
 
-    fmts = _split(formats)
-    bad = [f for f in fmts if f not in FORMATS]
-    if bad:
-        raise click.BadParameter(f"unknown format {', '.join(bad)} (choose from "
-                                 f"{', '.join(FORMATS)})", param_hint="--format")
+    fmts = _formats(formats)
 
     def started(url: str) -> None:
         click.echo(f"serving {url} (Ctrl-C to stop)")
