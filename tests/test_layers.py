@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "publisher"
 
 LAYERS = ["cli", "pipeline", "serve", "review", "collect", "build", "translations", "matrix",
           "editions", "project", "writers", "links", "readers", "i18n", "model", "symbols",
-          "fsutil", "errors"]
+          "machine", "fsutil", "errors"]
 """Top to bottom, as in ARCHITECTURE.md."""
 
 

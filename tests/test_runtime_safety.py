@@ -242,7 +242,7 @@ def test_fallback_folder_is_private_new_and_removed_at_exit(tmp_path):
     for _ in range(2):
         out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
                              text=True, check=True).stdout.strip().split(maxsplit=2)
-        assert out[1:] == ["0o700", "True ['fonts', 'hyphenation']"]
+        assert out[1:] == ["0o700", "True ['fonts', 'hyphenation', 'templates']"]
         folder = Path(out[0])
         assert folder.parent == Path(tempfile.gettempdir())
         assert folder.name != f"publisher-cache-{os.getuid()}"

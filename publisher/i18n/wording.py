@@ -13,9 +13,11 @@ import sys
 from dataclasses import dataclass
 from typing import Any, Iterable
 
+import babel
 from babel import Locale
 from babel.dates import format_date, get_date_format
 
+from ..machine import RememberedStrings
 from ..model import PagePart
 from . import languages
 
@@ -122,19 +124,30 @@ def fill_overrides(catalog: Iterable[Any], lang: str) -> int:
     return filled
 
 
+_CLDR = RememberedStrings("cldr-names", f"{babel.__version__}")
+"""Language names, writing directions and likely regions, per machine: looking one up
+loads that language's whole CLDR data, and a web page names every language it links
+to. Keyed on Babel's version, which fixes the CLDR release."""
+
+
 def direction(lang: str) -> str:
+    found = _CLDR.get(f"direction:{lang}", lambda: _direction(lang))
+    return found if found in ("ltr", "rtl") else _direction(lang)
+
+
+def _direction(lang: str) -> str:
     return "rtl" if locale_of(lang).character_order == "right-to-left" else "ltr"
 
 
 def region_tag(lang: str) -> str:
     """``uk`` -> ``uk-UA``: the language with its likely region (CLDR likely subtags)."""
-    return languages.region_tag(lang)
+    return _CLDR.get(f"region:{lang}", lambda: languages.region_tag(lang))
 
 
 def language_name(code: str, in_lang: str) -> str:
     """CLDR name of language ``code`` as written in ``in_lang`` (e.g. "anglais")."""
-    loc = locale_of(in_lang)
-    return locale_of(code).get_display_name(loc) or code
+    return _CLDR.get(f"name:{code}:{in_lang}",
+                     lambda: locale_of(code).get_display_name(locale_of(in_lang)) or code)
 
 
 def upper(text: str, lang: str) -> str:

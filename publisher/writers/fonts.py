@@ -12,14 +12,22 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
-import stat
+import sys
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import PublisherError, TemplateError
 from ..fsutil import atomic_write
+from ..machine import (  # noqa: F401  (re-exported: the font caches' folder)
+    CACHE_SUBFOLDERS,
+    cache_dir,
+    cached_bytes,
+    remembered,
+    trusted_file,
+    trusted_folder,
+)
 
 if TYPE_CHECKING:
     from ..model import Block, Edition
@@ -59,74 +67,60 @@ def _family(name: str) -> Any:
 
 @lru_cache(maxsize=1)
 def font_faces() -> tuple[FontFace, ...]:
-    """The installed font files of every PDF family."""
-    faces: list[FontFace] = []
+    """The installed font files of every PDF family.
+
+    Asking the font packages means reading every installed distribution's entry points;
+    the answer is remembered per machine, keyed on the import path's folders (installing,
+    upgrading or removing a package changes its folder)."""
+    places = []
+    for entry in sys.path:
+        try:
+            places.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
+        except OSError:
+            places.append(f"{entry}:-")
+    found = remembered("font-faces", "\0".join([*FAMILIES, *places]), _find_faces, _read_faces)
+    faces = tuple(FontFace(family, style, Path(path), tuple(weights), variable)
+                  for family, style, path, weights, variable in found)
+    for face in faces:
+        if not face.path.is_file():
+            raise TemplateError(f"font file missing: {face.path}")
+    return faces
+
+
+_FaceRow = tuple[str, str, str, list[int], bool]
+
+
+def _find_faces() -> list[_FaceRow]:
+    rows: list[_FaceRow] = []
     for name in FAMILIES:
         for f in _family(name).files:
-            if not Path(f.path).is_file():
-                raise TemplateError(f"font file missing: {f.path}")
             variable = bool(f.variable or f.weight is None)
-            weights = WEIGHTS if variable else (int(f.weight),)
-            faces.append(FontFace(name, f.style, Path(f.path), weights, variable))
-    return tuple(faces)
+            weights = list(WEIGHTS) if variable else [int(f.weight)]
+            rows.append((name, str(f.style), str(f.path), weights, variable))
+    return rows
+
+
+def _read_faces(data: object) -> list[_FaceRow] | None:
+    if not isinstance(data, list) or not data:
+        return None
+    rows: list[_FaceRow] = []
+    for row in data:
+        if not (isinstance(row, (list, tuple)) and len(row) == 5):
+            return None
+        family, style, path, weights, variable = row
+        if (family not in FAMILIES or style not in ("normal", "italic")
+                or not isinstance(path, str) or not os.path.isabs(path)
+                or not isinstance(weights, list) or not weights
+                or not all(type(w) is int and 1 <= w <= 1000 for w in weights)
+                or not isinstance(variable, bool)):
+            return None
+        rows.append((family, style, path, weights, variable))
+    return rows
 
 
 def label_font() -> Path:
     """A sans face for labels drawn outside the documents (the proof sheet)."""
     return next(Path(f.path) for f in _family("Noto Sans").files if f.style == "normal")
-
-
-CACHE_SUBFOLDERS = ("fonts", "hyphenation")
-
-
-def _private(st: os.stat_result) -> bool:
-    """Whether a file's status says this user owns it and nobody else may write it."""
-    return st.st_uid == os.getuid() and not st.st_mode & 0o022
-
-
-def _distrust(folder: Path) -> str | None:
-    """Why derived files must not be read from ``folder`` (None: they may). It must be a
-    real folder (not a symbolic link) of this user that nobody else can write, reached
-    through folders nobody else can rename or replace: each one this user's or root's,
-    and not writable by others unless sticky, like ``/tmp``."""
-    try:
-        st = os.lstat(folder)
-    except OSError as exc:
-        return exc.strerror or str(exc)
-    if stat.S_ISLNK(st.st_mode):
-        return "it is a symbolic link"
-    if not stat.S_ISDIR(st.st_mode):
-        return "it is not a folder"
-    if st.st_uid != os.getuid():
-        return "another user owns it"
-    if st.st_mode & 0o022:
-        return "other users may write to it"
-    ancestors = {*Path(os.path.abspath(folder)).parents, *Path(os.path.realpath(folder)).parents}
-    for parent in sorted(ancestors):
-        try:
-            pst = os.stat(parent)
-        except OSError as exc:
-            return f"{parent}: {exc.strerror or exc}"
-        if pst.st_uid not in (0, os.getuid()):
-            return f"another user owns {parent}"
-        if pst.st_mode & 0o022 and not pst.st_mode & stat.S_ISVTX:
-            return f"other users may write to {parent}"
-    return None
-
-
-def trusted_folder(folder: Path) -> bool:
-    """Whether derived files may be read from ``folder`` (see :func:`_distrust`)."""
-    return _distrust(folder) is None
-
-
-def trusted_file(path: Path) -> bool:
-    """A cached file that may be read: a regular file (not a symbolic link) of this user
-    that nobody else can write."""
-    try:
-        st = os.lstat(path)
-    except OSError:
-        return False
-    return stat.S_ISREG(st.st_mode) and _private(st)
 
 
 SUBSET_VERSION = "2"
@@ -136,100 +130,21 @@ it when the web or DOCX subsetting options change."""
 
 @lru_cache(maxsize=None)
 def file_sha256(path: Path) -> str:
-    """The checksum of a font file (read once per process: font files do not change
-    while a build runs)."""
-    return hashlib.sha256(path.read_bytes()).hexdigest()
+    """The checksum of a font file: worked out once per process (font files do not
+    change while a build runs) and remembered per machine under the file's name, size,
+    inode and time, which change when a package installs another file."""
+    st = path.stat()
+    return remembered("sha256", f"{path}\0{st.st_size}\0{st.st_ino}\0{st.st_mtime_ns}",
+                      lambda: hashlib.sha256(path.read_bytes()).hexdigest(), _hex_digest)
 
 
-def cached_bytes(path: Path, make: Callable[[], bytes],
-                 usable: Callable[[bytes], bool]) -> bytes:
-    """The bytes kept at ``path`` in the cache folder when it is a trusted file whose
-    content ``usable`` accepts; else ``make()``'s, stored there for the next process (a
-    cache that cannot be written only costs time)."""
-    if trusted_file(path):
-        try:
-            data = path.read_bytes()
-        except OSError:
-            data = b""
-        if usable(data):
-            return data
-    data = make()
-    try:
-        atomic_write(path, data)
-    except OSError:
-        pass
-    return data
-
-
-def _usable(folder: Path) -> bool:
-    """Make ``folder`` and its subfolders (private to this user when new) and tell whether
-    derived files may be read from them and written to them."""
-    try:
-        folder.parent.mkdir(parents=True, exist_ok=True)
-        for path in (folder, *(folder / name for name in CACHE_SUBFOLDERS)):
-            try:
-                path.mkdir(mode=0o700)
-            except FileExistsError:
-                pass
-            reason = _distrust(path)
-            if reason is not None:
-                if path.exists():
-                    log.warning("%s: warning: not used as the cache: %s (a temporary folder is "
-                                "used instead; fix this or set PUBLISHER_CACHE_DIR)", path, reason)
-                return False
-        return os.access(folder, os.W_OK)
-    except OSError:
-        return False
-
-
-def _private_temporary_folder() -> Path:
-    """A new folder only this user can open, removed when this process exits."""
-    import atexit
-    import shutil
-    import tempfile
-
-    folder = Path(tempfile.mkdtemp(prefix="publisher-cache-"))  # mode 0700, unpredictable
-    owner = os.getpid()
-
-    def remove() -> None:
-        if os.getpid() == owner:  # not in forked workers
-            shutil.rmtree(folder, ignore_errors=True)
-
-    atexit.register(remove)
-    for name in CACHE_SUBFOLDERS:
-        (folder / name).mkdir(mode=0o700)
-    return folder
-
-
-@lru_cache(maxsize=1)
-def cache_dir() -> Path:
-    """Where per-machine derived files go: ``PUBLISHER_CACHE_DIR``, else
-    ``$XDG_CACHE_HOME/publisher``, else ``~/.cache/publisher``.
-
-    Files are only read from a folder this user owns and nobody else can write (see
-    :func:`trusted_folder`); when the folder is not such a one, or cannot be written (a
-    read-only home in CI), a new private folder in the system's temporary directory
-    serves this process only, so nothing another user put there is ever read."""
-    base = os.environ.get("PUBLISHER_CACHE_DIR")
-    candidate: Path | None = None
-    if base:
-        candidate = Path(base)
-    else:
-        try:
-            xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-            candidate = Path(xdg) / "publisher"
-        except RuntimeError:  # no home directory
-            pass
-    if candidate is not None and _usable(candidate):
-        return candidate
-    try:
-        return _private_temporary_folder()
-    except OSError:
-        raise TemplateError("no writable folder for the font cache (set PUBLISHER_CACHE_DIR)") from None
+def _hex_digest(data: object) -> str | None:
+    ok = isinstance(data, str) and len(data) == 64 and all(c in "0123456789abcdef" for c in data)
+    return data if ok else None  # type: ignore[return-value]
 
 
 def _instance_path(face: FontFace, weight: int) -> Path:
-    digest = hashlib.sha256(face.path.read_bytes()).hexdigest()[:16]
+    digest = file_sha256(face.path)[:16]
     slug = face.family.lower().replace(" ", "-")
     return cache_dir() / "fonts" / f"{slug}-{face.style}-{weight}-{digest}.ttf"
 

@@ -22,6 +22,7 @@ from markupsafe import Markup, escape
 
 from ..errors import TemplateError
 from ..links import link_problem
+from ..machine import cache_dir
 from ..model import (
     Block, Code, Edition, Emph, FootnoteRef, HardBreak, Heading, Inline, Link, ListBlock,
     Paragraph, Quote, Rule, Strong, Sub, Sup, Text, heading_levels, is_form_of_address,
@@ -101,8 +102,12 @@ def blocks_html(blocks: tuple[Block, ...], levels: Iterator[int] | None = None) 
 
 @lru_cache(maxsize=4)
 def environment(template_dir: str) -> jinja2.Environment:
+    """The templates' environment. Compiled templates are kept in the private cache folder
+    (Jinja checks each against its template's current source), since compiling the
+    page templates costs more than rendering them."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dir),
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache_dir() / "templates")),
         autoescape=True, trim_blocks=True, lstrip_blocks=True,
         undefined=jinja2.StrictUndefined,
         extensions=["jinja2.ext.i18n"],

@@ -33,6 +33,7 @@ from functools import lru_cache
 from html.parser import HTMLParser
 from pathlib import Path
 
+from ..machine import from_int_ranges, int_ranges, remembered
 from .fonts import SUBSET_VERSION, cache_dir, cached_bytes, file_sha256, static_faces
 
 STACKS = {"ltr": ("Noto Serif", "Amiri"), "rtl": ("Amiri", "Noto Serif")}
@@ -99,8 +100,16 @@ def _printable(chars: set[str]) -> set[str]:
     return {ch for ch in chars if unicodedata.category(ch) != "Cc" and len(ch) == 1}
 
 
-@lru_cache(maxsize=4)
+@lru_cache(maxsize=8)
 def _cmap(path: Path) -> frozenset[int]:
+    """The code points a font file has glyphs for (remembered per machine, keyed on the
+    file's name, size and time: reading a cmap means loading fontTools)."""
+    st = path.stat()
+    return remembered("cmap", f"{path}\0{st.st_size}\0{st.st_mtime_ns}",
+                      lambda: int_ranges(_read_cmap(path)), from_int_ranges)
+
+
+def _read_cmap(path: Path) -> frozenset[int]:
     from fontTools.ttLib import TTFont
 
     font = TTFont(str(path), lazy=True)
