@@ -123,9 +123,8 @@ class BuildPlan:
 
 
 class BuildSession:
-    """The worker pool's whole life: started once the build knows its stale outputs,
-    with no more workers than it has outputs (one output renders in this process),
-    closed in one place when the session ends."""
+    """The worker pool's whole life: started while the build plans, with no more workers
+    than it has outputs, closed in one place when the session ends."""
 
     def __init__(self, jobs: int) -> None:
         self.workers = jobs or os.cpu_count() or 1
@@ -137,16 +136,37 @@ class BuildSession:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def prestart(self, formats: list[str], outputs: int) -> None:
+        """A first build (nothing built yet, so everything is stale): start the workers
+        for about ``outputs`` outputs before the statements are even read."""
+        if self.renderer is None and any(f in matrix.ENGINE_FORMATS for f in formats):
+            # The workers only import the engines until there is work, so they need not
+            # wait for the font instances; those are made meanwhile.
+            self.renderer = matrix.Renderer(min(self.workers, outputs), tuple(sorted(formats)))
+            self.renderer.engage(outputs)
+            self._prepare_fonts()
+            self.renderer.engage(outputs, outputs if "pdf" in formats else 0)
+
     def start(self, stale: list[Unit]) -> None:
         """Start the workers for these outputs now, so they load the engines while the
-        editions are translated."""
-        if self.renderer is not None or not stale:
+        editions are translated; or stop those started too early (nothing is stale)."""
+        if not stale:
+            if self.renderer is not None and not self.renderer.started:
+                return
+            self.close()
             return
-        formats = tuple(sorted({u.fmt for u in stale}))
-        workers = min(self.workers, len(stale))
+        if self.renderer is None:
+            self._renderer(tuple(sorted({u.fmt for u in stale})), len(stale))
+        assert self.renderer is not None
+        self.renderer.engage(len(stale), sum(1 for u in stale if u.fmt == "pdf"))
+
+    def _renderer(self, formats: tuple[str, ...], outputs: int) -> None:
+        self._prepare_fonts()
+        self.renderer = matrix.Renderer(min(self.workers, outputs), formats)
+
+    def _prepare_fonts(self) -> None:
         # Every format embeds the PDF's faces (web page and DOCX as subsets of them).
         matrix.prepare_fonts(self.workers, lambda text: log.warning("%s", text))
-        self.renderer = matrix.Renderer(workers, formats)
 
     def render(self, jobs: list[matrix.Job], done: Callable[[matrix.Result], None],
                meanwhile: Callable[[], None]) -> list[matrix.Result]:
@@ -256,6 +276,9 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
     from .i18n import TEMPLATES_DOMAIN, mission_domain
 
     cache = BuildCache.load(out_root)
+    if not cache.outputs:  # a first build: every output will be made
+        languages = len(options.languages) or session.workers  # at least: keep all busy
+        session.prestart(formats, len(paths) * languages * len(formats))
     missions = Missions(project)
     summaries, parsed = summarize(project, paths, cache, missions)
     if options.languages:

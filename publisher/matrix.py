@@ -27,7 +27,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from . import __version__
 from .errors import Diagnostic, PublisherError
@@ -443,25 +443,35 @@ def die_with_parent(parent: int) -> None:
 
 def _start_worker(parent: int, formats: tuple[str, ...]) -> None:
     die_with_parent(parent)
-    _warm_up(formats, first_page=True)
+    _warm_up(formats)
 
 
-def _warm_up(formats: tuple[str, ...], first_page: bool = False) -> None:
-    """Import the writers and set WeasyPrint up once for all the jobs of this process;
-    a worker (``first_page``) also makes a throw-away PDF while the build translates, so
-    its first real one costs what the others do."""
+def _warm_up(formats: tuple[str, ...]) -> None:
+    """Import the writers (and their engines) once for all the jobs of this process."""
     from .writers import get_writer
 
     for fmt in formats:
         get_writer(fmt)
-    if "pdf" in formats:
-        from .writers import pdf
-        from .writers.fonts import font_face_css
 
-        font_face_css()
-        pdf._font_config()
-        if first_page:
-            pdf.warm_up()
+
+_first_page_made = False
+_jobs_submitted: Any = None
+"""Set by the build when its real jobs are queued (a ``multiprocessing.Event`` the
+workers inherit)."""
+
+
+def _first_page() -> None:
+    """A worker that will make several PDFs makes a throw-away one first while the build
+    is still translating, so its first real one costs what the others do (once per
+    worker; see :func:`publisher.writers.pdf.warm_up`). Not when the real jobs are
+    already waiting: then it would only delay them."""
+    global _first_page_made
+    if _first_page_made or (_jobs_submitted is not None and _jobs_submitted.is_set()):
+        return
+    _first_page_made = True
+    from .writers import pdf
+
+    pdf.warm_up()
 
 
 def render(job: Job) -> Result:
@@ -514,35 +524,59 @@ def _ready() -> None:
     """A no-op task: submitting one per worker starts the workers early."""
 
 
-class Renderer:
-    """Renders jobs in-process (one worker) or in a pool of forked workers (``fork``:
-    no fork server or resource tracker process is started; each worker dies with the
-    build, see :func:`die_with_parent`).
+ENGINE_FORMATS = ("pdf", "docx")
+"""Formats whose writer loads an engine (WeasyPrint, python-docx) worth loading in a
+worker while the build plans, even for one output."""
 
-    The pool is started as soon as the build knows it has work, so the workers import
-    WeasyPrint and python-docx while the main process is still translating.
+
+class Renderer:
+    """Renders jobs in-process or in a pool of forked workers (``fork``: no fork server or
+    resource tracker process is started; each worker dies with the build, see
+    :func:`die_with_parent`).
+
+    Workers are started before the build has finished planning, so they import WeasyPrint
+    and python-docx while the main process reads and translates: as soon as the build
+    knows it has work, or, on a first build, before it has read the statements (see
+    :meth:`engage`). A pool is made of at most ``workers`` processes, started one per
+    call for work, never more than there are outputs.
     """
 
     def __init__(self, workers: int, formats: tuple[str, ...]) -> None:
         self.workers = workers
         self.formats = formats
+        self.started = 0
         self.pool = None
-        if workers > 1:
+        if workers > 1 or any(fmt in ENGINE_FORMATS for fmt in formats):
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
+            global _jobs_submitted
             ctx = multiprocessing.get_context("fork")
+            self.jobs_submitted = _jobs_submitted = ctx.Event()
             self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
                                             initializer=_start_worker,
                                             initargs=(os.getpid(), formats))
-            for _ in range(workers):
-                self.pool.submit(_ready)
+        self.first_pages = False
+
+    def engage(self, outputs: int, pdfs: int = 0) -> None:
+        """Start workers for ``outputs`` outputs (``pdfs`` of them PDFs), if not yet
+        running: a worker with more than one PDF to make renders a throw-away page first
+        if it gets the time."""
+        if self.pool is None:
+            return
+        for _ in range(min(self.workers, outputs) - self.started):
+            self.pool.submit(_ready)
+            self.started += 1
+        if pdfs > self.started and not self.first_pages:
+            self.first_pages = True
+            for _ in range(self.started):
+                self.pool.submit(_first_page)
 
     def run(self, jobs: list[Job], done: Callable[[Result], None],
             meanwhile: Callable[[], None] = lambda: None) -> list[Result]:
         """Render every job; results come back in job order. ``meanwhile`` runs in this
         process while the workers render (with one worker: before rendering)."""
-        if self.pool is None or len(jobs) <= 1:
+        if self.pool is None or not self.started:
             meanwhile()
             _warm_up(self.formats)
             results = []
@@ -564,6 +598,7 @@ class Renderer:
         ordered = sorted(groups.values(), key=lambda g: -sum(3 if j.unit.fmt == "pdf" else 1
                                                               for j in g))
         by_path: dict[Path, Result] = {}
+        self.jobs_submitted.set()
         futures = [self.pool.submit(_render_group, tuple(g)) for g in ordered]
         meanwhile()
         for future in as_completed(futures):
