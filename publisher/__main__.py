@@ -1,5 +1,5 @@
 """``python -m publisher``."""
 
-from .cli import main
+from .cli import entry
 
-main(prog_name="publisher")
+entry()

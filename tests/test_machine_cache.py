@@ -1,0 +1,206 @@
+"""Answers remembered per machine (publisher.machine), the early start of the workers
+and the command's quick exit: each gives what the slow way gives, a cache entry that is
+damaged, foreign or of the wrong shape is worked out again, and nothing is lost at exit."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from babel import Locale
+
+from publisher import build as build_module
+from publisher import machine, matrix
+from publisher.build import BuildOptions, build
+from publisher.i18n import wording
+from publisher.project import Project
+from publisher.writers import fonts, webfonts
+
+from .conftest import copy_project, publisher_cli
+
+SAMPLE = "seeds/fsc-pc-92-dprk.md"
+
+
+@pytest.fixture
+def cache_home(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("PUBLISHER_CACHE_DIR", str(folder))
+
+    def clear() -> None:
+        for cached in (fonts.cache_dir, fonts.font_faces, fonts.file_sha256, webfonts._cmap):
+            cached.cache_clear()
+        wording._CLDR.table = None
+
+    clear()
+    yield folder
+    clear()
+
+
+def _only(folder: Path, pattern: str) -> Path:
+    found = sorted(folder.glob(pattern))
+    assert len(found) == 1, found
+    return found[0]
+
+
+def test_remembered_computes_once_and_recovers_from_bad_entries(cache_home):
+    calls = []
+
+    def compute() -> list[int]:
+        calls.append(1)
+        return [1, 2, 3]
+
+    def read(data: object) -> list[int] | None:
+        return data if isinstance(data, list) and all(type(x) is int for x in data) else None
+
+    assert machine.remembered("t", "key", compute, read) == [1, 2, 3]
+    assert machine.remembered("t", "key", compute, read) == [1, 2, 3]
+    assert len(calls) == 1
+    entry = _only(cache_home, "t-*.json")
+    for damage in ("{not json", json.dumps({"a": 1}), json.dumps(["x"])):
+        entry.write_text(damage, encoding="utf-8")
+        assert machine.remembered("t", "key", compute, read) == [1, 2, 3]
+    assert len(calls) == 4
+    entry.write_text("[9]", encoding="utf-8")
+    entry.chmod(0o666)  # another user could have written it: not read
+    assert machine.remembered("t", "key", compute, read) == [1, 2, 3]
+    assert len(calls) == 5
+    assert machine.remembered("t", "other key", compute, read) == [1, 2, 3]
+    assert len(calls) == 6
+
+
+def test_code_point_runs_round_trip_and_refuse_nonsense():
+    points = frozenset({0x20, 0x21, 0x22, 0x41, 0x430, 0x431, 0x10FFFF})
+    runs = machine.int_ranges(points)
+    assert runs == [[0x20, 0x22], [0x41, 0x41], [0x430, 0x431], [0x10FFFF, 0x10FFFF]]
+    assert machine.from_int_ranges(json.loads(json.dumps(runs))) == points
+    for bad in ({"a": 1}, [[2, 1]], [[0, 0x110000]], [[1]], [["1", 2]], [[True, 2]]):
+        assert machine.from_int_ranges(bad) is None
+
+
+def test_language_names_from_the_cache_are_babels(cache_home):
+    langs = ["en", "uk", "fr", "de", "it", "ru", "es", "ar"]
+    for lang in langs:
+        for other in langs:
+            assert wording.language_name(other, lang) == \
+                Locale.parse(other).get_display_name(Locale.parse(lang))
+    wording._CLDR.table = None  # a new process: answers come from the file
+    assert wording.language_name("uk", "fr") == "ukrainien"
+    assert wording.direction("ar") == "rtl" and wording.direction("uk") == "ltr"
+    assert wording.region_tag("uk") == "uk-UA"
+    entry = _only(cache_home, "cldr-names-*.json")
+    table = json.loads(entry.read_text(encoding="utf-8"))
+    table["direction:ar"] = "javascript:alert(1)"
+    entry.write_text(json.dumps(table), encoding="utf-8")
+    wording._CLDR.table = None
+    assert wording.direction("ar") == "rtl"  # only ltr or rtl is ever taken from it
+
+
+def test_font_faces_code_points_and_checksums_from_the_cache(cache_home):
+    fresh = fonts.font_faces()
+    face = fresh[0].path
+    fonts.font_faces.cache_clear()
+    assert fonts.font_faces() == fresh
+    assert fonts.file_sha256(face) == hashlib.sha256(face.read_bytes()).hexdigest()
+    fonts.file_sha256.cache_clear()
+    assert fonts.file_sha256(face) == hashlib.sha256(face.read_bytes()).hexdigest()
+
+    from fontTools.ttLib import TTFont
+
+    font = TTFont(str(face), lazy=True)
+    truth = frozenset(font.getBestCmap())
+    font.close()
+    assert webfonts._cmap(face) == truth
+    webfonts._cmap.cache_clear()
+    assert webfonts._cmap(face) == truth
+
+    entry = _only(cache_home, "font-faces-*.json")
+    rows = json.loads(entry.read_text(encoding="utf-8"))
+    for bad in ([["Comic Sans", "normal", str(face), [400], False]],
+                [[rows[0][0], "normal", "relative/path.ttf", [400], False]],
+                [[rows[0][0], "normal", str(face), [400, 5000], False]], []):
+        entry.write_text(json.dumps(bad), encoding="utf-8")
+        fonts.font_faces.cache_clear()
+        assert fonts.font_faces() == fresh
+
+
+class _Spy:
+    """Records the worker pools a build starts (how many workers, how many started)."""
+
+    def __init__(self, monkeypatch) -> None:
+        self.pools: list[matrix.Renderer] = []
+        real = matrix.Renderer
+
+        def make(workers: int, formats: tuple[str, ...]) -> matrix.Renderer:
+            renderer = real(workers, formats)
+            self.pools.append(renderer)
+            return renderer
+
+        monkeypatch.setattr(matrix, "Renderer", make)
+
+    def started(self) -> list[int]:
+        return [p.started for p in self.pools]
+
+
+def test_a_first_build_of_one_pdf_starts_one_worker_early(tmp_path, monkeypatch):
+    proj = Project(copy_project(tmp_path))
+    spy = _Spy(monkeypatch)
+    seen_at_plan = []
+    real_summarize = build_module.summarize
+
+    def summarize(*args, **kwargs):  # the statements are read after the worker started
+        seen_at_plan.append(spy.started())
+        return real_summarize(*args, **kwargs)
+
+    monkeypatch.setattr(build_module, "summarize", summarize)
+    report = build(proj, BuildOptions(paths=(tmp_path / SAMPLE,), languages=("uk",),
+                                      formats=["pdf"], jobs=2))
+    assert report.built == 1 and not report.failed
+    assert seen_at_plan == [[1]]
+    assert [p.workers for p in spy.pools] == [1]
+    pdf = tmp_path / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.uk.pdf"
+    assert pdf.read_bytes().startswith(b"%PDF-")
+
+    spy.pools.clear()
+    again = build(proj, BuildOptions(paths=(tmp_path / SAMPLE,), languages=("uk",),
+                                     formats=["pdf"], jobs=2))
+    assert again.built == 0 and again.up_to_date == 1
+    assert spy.pools == []  # nothing stale: no worker, no engine loaded
+
+
+def test_the_command_exits_with_its_code_and_its_output_flushed(tmp_path):
+    proj = copy_project(tmp_path)
+    ok = publisher_cli("stats", cwd=proj)
+    assert ok.returncode == 0 and "fsc-pc-92-dprk" in ok.stdout
+    (proj / "seeds" / "broken.md").write_text("---\ntitle: [unclosed\n---\nText.\n",
+                                              encoding="utf-8")
+    bad = publisher_cli("build", "seeds/broken.md", cwd=proj)
+    assert bad.returncode == 1
+    assert bad.stderr.strip().splitlines()[-1].startswith("seeds/broken.md:")
+    usage = publisher_cli("build", "--format", "epub", cwd=proj)
+    assert usage.returncode == 2 and "epub" in usage.stderr
+
+
+def test_the_command_still_removes_its_temporary_cache_folder(tmp_path):
+    """The exit handlers run before the quick exit: a cache folder made for one process
+    (the cache home cannot be written) is removed when the command ends."""
+    proj = copy_project(tmp_path / "p")
+    not_a_folder = tmp_path / "cache-home"
+    not_a_folder.write_text("a file where a folder should be")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    env = {"XDG_CACHE_HOME": str(not_a_folder), "TMPDIR": str(temp)}
+    saved = os.environ.pop("PUBLISHER_CACHE_DIR", None)
+    try:
+        done = publisher_cli("build", SAMPLE, "--lang", "uk", "--format", "html",
+                             cwd=proj, env=env)
+    finally:
+        if saved is not None:
+            os.environ["PUBLISHER_CACHE_DIR"] = saved
+    assert done.returncode == 0, done.stderr
+    assert (proj / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.uk.html").is_file()
+    assert list(temp.iterdir()) == [], "the per-process cache folder was left behind"
+    assert sys.executable  # the command ran in a fresh interpreter (publisher_cli)
