@@ -139,7 +139,7 @@ class BuildSession:
     def prestart(self, formats: list[str], outputs: int) -> None:
         """A first build (nothing built yet, so everything is stale): start the workers
         for about ``outputs`` outputs before the statements are even read."""
-        if self.renderer is None and any(f in matrix.ENGINE_FORMATS for f in formats):
+        if self.renderer is None and matrix.engine_to_load(formats):
             # The workers only import the engines until there is work, so they need not
             # wait for the font instances; those are made meanwhile.
             self.renderer = matrix.Renderer(min(self.workers, outputs), tuple(sorted(formats)))

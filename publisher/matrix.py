@@ -443,10 +443,10 @@ def die_with_parent(parent: int) -> None:
 
 def _start_worker(parent: int, formats: tuple[str, ...]) -> None:
     die_with_parent(parent)
-    _warm_up(formats)
+    load_engines(formats)
 
 
-def _warm_up(formats: tuple[str, ...]) -> None:
+def load_engines(formats: tuple[str, ...]) -> None:
     """Import the writers (and their engines) once for all the jobs of this process."""
     from .writers import get_writer
 
@@ -526,7 +526,16 @@ def _ready() -> None:
 
 ENGINE_FORMATS = ("pdf", "docx")
 """Formats whose writer loads an engine (WeasyPrint, python-docx) worth loading in a
-worker while the build plans, even for one output."""
+worker while the build plans, even for one output, unless this process has it already
+(``publisher serve`` keeps the engines loaded in its own process)."""
+
+
+def engine_to_load(formats: tuple[str, ...] | list[str]) -> bool:
+    """Whether one of ``formats`` has an engine this process has not loaded yet."""
+    from .writers import REGISTRY
+
+    return any(fmt in ENGINE_FORMATS and REGISTRY[fmt].writer.split(":")[0] not in sys.modules
+               for fmt in formats)
 
 
 class Renderer:
@@ -546,7 +555,7 @@ class Renderer:
         self.formats = formats
         self.started = 0
         self.pool = None
-        if workers > 1 or any(fmt in ENGINE_FORMATS for fmt in formats):
+        if workers > 1 or engine_to_load(formats):
             import multiprocessing
             from concurrent.futures import ProcessPoolExecutor
 
@@ -578,7 +587,7 @@ class Renderer:
         process while the workers render (with one worker: before rendering)."""
         if self.pool is None or not self.started:
             meanwhile()
-            _warm_up(self.formats)
+            load_engines(self.formats)
             results = []
             for job in jobs:
                 result = render(job)

@@ -36,7 +36,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from .build import BuildOptions, build
 from .errors import PublisherError, display_path
-from .matrix import Result, file_digest
+from .matrix import Result, file_digest, load_engines
 from .project import Project
 from .writers import FORMATS
 
@@ -471,6 +471,9 @@ class Preview:
         self.thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.2},
                                        name="publisher-serve", daemon=True)
         self.thread.start()
+        # The engines live in this process, loaded once: builds then render in-process
+        # rather than in a fresh worker each time.
+        load_engines(tuple(self.build_options.formats))
         return self
 
     def __exit__(self, *exc: object) -> None:

@@ -13,14 +13,11 @@ from pathlib import Path
 import pytest
 from babel import Locale
 
-from publisher import build as build_module
 from publisher import machine, matrix
-from publisher.build import BuildOptions, build
 from publisher.i18n import wording
-from publisher.project import Project
 from publisher.writers import fonts, webfonts
 
-from .conftest import copy_project, publisher_cli
+from .conftest import cli_env, copy_project, publisher_cli, run
 
 SAMPLE = "seeds/fsc-pc-92-dprk.md"
 
@@ -127,48 +124,47 @@ def test_font_faces_code_points_and_checksums_from_the_cache(cache_home):
         assert fonts.font_faces() == fresh
 
 
-class _Spy:
-    """Records the worker pools a build starts (how many workers, how many started)."""
+_EARLY_START = """
+import json, sys
+from pathlib import Path
+from publisher import build as build_module, matrix
+from publisher.build import BuildOptions, build
+from publisher.project import Project
 
-    def __init__(self, monkeypatch) -> None:
-        self.pools: list[matrix.Renderer] = []
-        real = matrix.Renderer
+pools, seen = [], []
+real_renderer, real_summarize = matrix.Renderer, build_module.summarize
 
-        def make(workers: int, formats: tuple[str, ...]) -> matrix.Renderer:
-            renderer = real(workers, formats)
-            self.pools.append(renderer)
-            return renderer
+def renderer(workers, formats):
+    pools.append(real_renderer(workers, formats))
+    return pools[-1]
 
-        monkeypatch.setattr(matrix, "Renderer", make)
+def summarize(*args, **kwargs):  # the statements are read after the worker started
+    seen.append([p.started for p in pools])
+    return real_summarize(*args, **kwargs)
 
-    def started(self) -> list[int]:
-        return [p.started for p in self.pools]
+matrix.Renderer, build_module.summarize = renderer, summarize
+root = Path(sys.argv[1])
+options = BuildOptions(paths=(root / "seeds/fsc-pc-92-dprk.md",), languages=("uk",),
+                       formats=["pdf"], jobs=2)
+first = build(Project(root), options)
+workers = [p.workers for p in pools]
+pools.clear()
+again = build(Project(root), options)
+print(json.dumps({"built": first.built, "seen": seen, "workers": workers,
+                  "again": [again.built, again.up_to_date], "pools_again": len(pools)}))
+"""
 
 
-def test_a_first_build_of_one_pdf_starts_one_worker_early(tmp_path, monkeypatch):
-    proj = Project(copy_project(tmp_path))
-    spy = _Spy(monkeypatch)
-    seen_at_plan = []
-    real_summarize = build_module.summarize
-
-    def summarize(*args, **kwargs):  # the statements are read after the worker started
-        seen_at_plan.append(spy.started())
-        return real_summarize(*args, **kwargs)
-
-    monkeypatch.setattr(build_module, "summarize", summarize)
-    report = build(proj, BuildOptions(paths=(tmp_path / SAMPLE,), languages=("uk",),
-                                      formats=["pdf"], jobs=2))
-    assert report.built == 1 and not report.failed
-    assert seen_at_plan == [[1]]
-    assert [p.workers for p in spy.pools] == [1]
-    pdf = tmp_path / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.uk.pdf"
+def test_a_first_build_of_one_pdf_starts_one_worker_early(tmp_path):
+    """In a fresh process (the engines not loaded), a first build of one PDF starts one
+    worker, before the statement is read; a rebuild with nothing stale starts none."""
+    proj = copy_project(tmp_path)
+    out = run(sys.executable, "-c", _EARLY_START, str(proj), env=cli_env()).stdout
+    found = json.loads(out.strip().splitlines()[-1])
+    assert found == {"built": 1, "seen": [[1], []], "workers": [1], "again": [0, 1],
+                     "pools_again": 0}
+    pdf = proj / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.uk.pdf"
     assert pdf.read_bytes().startswith(b"%PDF-")
-
-    spy.pools.clear()
-    again = build(proj, BuildOptions(paths=(tmp_path / SAMPLE,), languages=("uk",),
-                                     formats=["pdf"], jobs=2))
-    assert again.built == 0 and again.up_to_date == 1
-    assert spy.pools == []  # nothing stale: no worker, no engine loaded
 
 
 def test_the_command_exits_with_its_code_and_its_output_flushed(tmp_path):
@@ -204,3 +200,22 @@ def test_the_command_still_removes_its_temporary_cache_folder(tmp_path):
     assert (proj / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.uk.html").is_file()
     assert list(temp.iterdir()) == [], "the per-process cache folder was left behind"
     assert sys.executable  # the command ran in a fresh interpreter (publisher_cli)
+
+
+def test_a_process_with_the_engines_loaded_renders_one_worker_in_process():
+    """``publisher serve`` loads the engines once in its own process: its builds (one
+    worker) must render there, not in a fresh worker that loads them again."""
+    matrix.load_engines(("html", "pdf", "docx"))
+    assert not matrix.engine_to_load(["html", "pdf", "docx"])
+    renderer = matrix.Renderer(1, ("docx", "html", "pdf"))
+    try:
+        assert renderer.pool is None
+        renderer.engage(3, 1)
+        assert renderer.started == 0
+    finally:
+        renderer.close()
+    several = matrix.Renderer(2, ("pdf",))  # two workers: a pool, as ever
+    try:
+        assert several.pool is not None
+    finally:
+        several.close()

@@ -73,7 +73,10 @@ def font_faces() -> tuple[FontFace, ...]:
     the answer is remembered per machine, keyed on the import path's folders (installing,
     upgrading or removing a package changes its folder)."""
     places = []
+    here = os.getcwd()
     for entry in sys.path:
+        if entry in ("", here):  # ``python -m``: the folder a build runs in (and writes to)
+            continue
         try:
             places.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
         except OSError:
