@@ -8,8 +8,8 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "publisher"
 
-LAYERS = ["cli", "pipeline", "serve", "review", "collect", "build", "translations", "matrix",
-          "editions", "project", "writers", "links", "readers", "i18n", "model", "symbols",
+LAYERS = ["cli", "pipeline", "serve", "review", "collect", "importer", "build", "translations",
+          "matrix", "editions", "project", "writers", "links", "readers", "i18n", "model", "symbols",
           "machine", "fsutil", "errors"]
 """Top to bottom, as in ARCHITECTURE.md."""
 
@@ -49,3 +49,4 @@ def test_the_architecture_document_lists_every_module():
     text = (PACKAGE.parent / "ARCHITECTURE.md").read_text(encoding="utf-8")
     for name in LAYERS:
         assert f"`{name}" in text, name
+

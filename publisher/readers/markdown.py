@@ -49,7 +49,7 @@ _TASK_ITEM = re.compile(r"\[[ xX]\](?=\s|$)")
 """How a GitHub task list item's text starts: ``[ ]``, ``[x]`` or ``[X]``, then a space."""
 
 
-def _footnote_definition(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+def footnote_definition_rule(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """Block rule: ``[^label]: text`` and the lines that continue it as a paragraph's
     lines would. Indented blocks after a blank line would be further paragraphs of the
     note: they are taken too (not left to be read as code) and counted, so that the
@@ -95,7 +95,7 @@ def _footnote_definition(state: StateBlock, start: int, end: int, silent: bool) 
     return True
 
 
-def _footnote_call(state: StateInline, silent: bool) -> bool:
+def footnote_call_rule(state: StateInline, silent: bool) -> bool:
     """Inline rule: ``[^label]``, the call of a footnote."""
     if not state.src.startswith("[^", state.pos):
         return False
@@ -134,9 +134,9 @@ def _link(state: StateInline, silent: bool) -> bool:
 # list takes two of its levels. Set high enough that the limits above are always met first.
 _MD = MarkdownIt("commonmark", {"maxNesting": 2 * MAX_BLOCK_DEPTH + 10})
 _MD.enable(["table", "strikethrough"])  # recognised, to be refused by name
-_MD.block.ruler.before("reference", "footnote_def", _footnote_definition,
+_MD.block.ruler.before("reference", "footnote_def", footnote_definition_rule,
                        {"alt": ["paragraph", "reference"]})
-_MD.inline.ruler.before("link", "footnote_ref", _footnote_call)
+_MD.inline.ruler.before("link", "footnote_ref", footnote_call_rule)
 _MD.inline.ruler.at("link", _link)
 
 NOT_YET = "is not supported in statements yet"
