@@ -407,6 +407,116 @@ def collect(ctx: click.Context, shard_dirs: tuple[str, ...], output_dir: str | N
                f"in {report.seconds:.2f} s", err=True)
 
 
+@main.command("import", epilog=EPILOG)
+@click.argument("document", type=click.Path(dir_okay=False, exists=True))
+@click.argument("statement", required=False, type=click.Path(dir_okay=False))
+@click.option("--translation", "lang", metavar="LANG",
+              help="DOCUMENT is a translation into LANG of STATEMENT: fill its catalogue "
+                   "with fuzzy translations instead of making a statement.")
+@click.option("--mission", metavar="ID", help="The mission profile (default: recognised).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="The statement to write (default: seeds/<name of DOCUMENT>.md).")
+@click.option("--force", is_flag=True, help="Replace an existing statement.")
+@click.option("--date", metavar="YYYY-MM-DD", help="The date, over what the masthead says.")
+@click.option("--title", help="The title, over the masthead's.")
+@click.option("--meeting", help="The meeting line, over the masthead's.")
+@click.option("--agenda", help="The agenda item, over the masthead's.")
+@click.option("--symbol", help="The document symbol, over the masthead's.")
+@click.option("--original", metavar="LANG", help="The language the draft is written in.")
+@click.option("--languages", metavar="LANGS", help="The languages to publish in (comma-separated).")
+@click.pass_context
+def import_(ctx: click.Context, document: str, statement: str | None, lang: str | None,
+            mission: str | None, output: str | None, force: bool, date: str | None,
+            title: str | None, meeting: str | None, agenda: str | None, symbol: str | None,
+            original: str | None, languages: str | None) -> None:
+    """Make a statement from a draft (.docx, .odt, .md, .txt), or, with --translation,
+    seed a catalogue from a translated document.
+
+    A draft's masthead lines (mission, date, meeting, agenda item, title, symbol, "Check
+    against delivery") become the statement's front matter and the rest its text. Each
+    field is printed with the draft line it was read from; lines that could not be
+    placed and what a statement cannot hold (images, tables) are warned about by line.
+
+    With --translation LANG, the document's paragraphs are aligned with STATEMENT's
+    messages (the only statement in seeds/ if none is named) and become fuzzy
+    translations in locales/LANG/LC_MESSAGES/<statement>.po, for a translator to
+    confirm. Existing translations are never replaced. A bilingual table written by
+    `publisher export` is read back row by row.
+
+    \b
+    Examples:
+      publisher import "FSC-PC 92 DPRK.docx" -o seeds/fsc-pc-92-dprk.md
+      publisher import --translation uk fsc-pc-92-dprk.uk.docx seeds/fsc-pc-92-dprk.md
+    """
+    if lang:
+        _import_translation(ctx, document, statement, lang)
+        return
+    if statement:
+        raise click.UsageError("STATEMENT is only for --translation (use -o to name the "
+                               "statement a draft becomes)")
+    from .pipeline import ImportOptions, import_draft
+
+    given = {"date": date, "title": title, "meeting": meeting, "agenda": agenda,
+             "symbol": symbol, "original": original, "languages": languages}
+    options = ImportOptions(Path(document), mission=mission,
+                            output=Path(output) if output else None, force=force,
+                            overrides={k: v for k, v in given.items() if v})
+    result = run(import_draft, _project(ctx), options)
+    name = display_path(document)
+    for found in result.fields:
+        where = f"{name}:{found.line}" if found.line else name
+        value = found.value if len(found.value) <= 70 else found.value[:69] + "…"
+        click.echo(f"{where}: {found.key}: {value}  <- {found.why}", err=True)
+    for line, message in result.warnings:
+        where = f"{name}:{line}" if line else name
+        click.echo(f"{where}: warning: {message}", err=True)
+    click.echo(f"wrote {display_path(result.path)}", err=True)
+
+
+def _import_translation(ctx: click.Context, document: str, statement: str | None,
+                        lang: str) -> None:
+    from .pipeline import import_translation
+
+    result = run(import_translation, _project(ctx), lang, Path(document),
+                 Path(statement) if statement else None)
+    source = display_path(result.statement)
+    if result.chosen:
+        click.echo(f"{source}: {result.chosen}", err=True)
+    for note in result.notes:
+        click.echo(f"{display_path(document)}: warning: {note}", err=True)
+    for problem in result.problems:
+        where = f"{source}:{problem.lines[0]}" if problem.lines else display_path(document)
+        click.echo(f"{where}: warning: {problem}", err=True)
+    click.echo(f"{display_path(result.catalogue)}: {result.filled} fuzzy translation(s) "
+               f"imported, {result.kept} kept as they were, {result.differing} different "
+               f"(noted in a comment), {result.untranslated} untranslated in the document, "
+               f"{len(result.problems)} not aligned", err=True)
+
+
+@main.command(epilog=EPILOG)
+@click.argument("statement", required=False, type=click.Path(dir_okay=False))
+@click.option("-l", "--lang", required=True, metavar="LANG", help="The translation's language.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Where to write the table (default: <statement>.<LANG>.bilingual.docx).")
+@click.pass_context
+def export(ctx: click.Context, statement: str | None, lang: str, output: str | None) -> None:
+    """Write a bilingual table (DOCX) for a translator who works in Word: the source
+    text on the left, the translation to fill in on the right. `publisher import
+    --translation LANG` reads it back into the catalogue.
+
+    \b
+    Example:
+      publisher export --lang uk seeds/fsc-pc-92-dprk.md
+    """
+    from .fsutil import atomic_write
+    from .pipeline import export_bilingual
+
+    data, slug = run(export_bilingual, _project(ctx), lang, Path(statement) if statement else None)
+    target = Path(output) if output else Path(f"{slug}.{lang}.bilingual.docx")
+    run(atomic_write, target, data)
+    click.echo(f"wrote {display_path(target)}", err=True)
+
+
 @main.command(epilog=EPILOG)
 @click.option("-o", "--output-dir", type=click.Path(file_okay=False),
               help="Where the PDFs were built (default: build/).")

@@ -27,13 +27,37 @@ logger with a location, and problems a user can fix are raised as
 
 from __future__ import annotations
 
-from .build import BuildOptions, BuildReport, Output, build
-from .collect import CollectReport, collect
-from .editions import Translator
-from .project import Missions, Project, read_statements
-from .review import ReviewOptions, proof, review
-from .serve import Rebuild, ServeOptions, serve
-from .translations import CatalogChange, StatRow, check, extract, stats, update
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .build import BuildOptions, BuildReport, Output, build
+    from .collect import CollectReport, collect
+    from .editions import Translator
+    from .importer.bilingual import export_bilingual
+    from .importer.statement import DraftImport, ImportOptions, import_draft
+    from .importer.translation import TranslationImport, import_translation
+    from .project import Missions, Project, read_statements
+    from .review import ReviewOptions, proof, review
+    from .serve import Rebuild, ServeOptions, serve
+    from .translations import CatalogChange, StatRow, check, extract, stats, update
+
+_HOME = {
+    "build": ("BuildOptions", "BuildReport", "Output", "build"),
+    "collect": ("CollectReport", "collect"),
+    "editions": ("Translator",),
+    "importer.bilingual": ("export_bilingual",),
+    "importer.statement": ("DraftImport", "ImportOptions", "import_draft"),
+    "importer.translation": ("TranslationImport", "import_translation"),
+    "project": ("Missions", "Project", "read_statements"),
+    "review": ("ReviewOptions", "proof", "review"),
+    "serve": ("Rebuild", "ServeOptions", "serve"),
+    "translations": ("CatalogChange", "StatRow", "check", "extract", "stats", "update"),
+}
+"""Where each command lives. A command imports only its own module (PEP 562): a
+no-op build does not load the live preview, the review pages or the importer."""
+
+_WHERE = {name: module for module, names in _HOME.items() for name in names}
 
 __all__ = [
     "Project", "Missions", "read_statements",
@@ -42,4 +66,15 @@ __all__ = [
     "collect", "CollectReport",
     "review", "ReviewOptions", "proof",
     "serve", "ServeOptions", "Rebuild",
+    "import_draft", "ImportOptions", "DraftImport", "import_translation", "TranslationImport",
+    "export_bilingual",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    module = _WHERE.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{module}", __package__), name)
+    globals()[name] = value
+    return value

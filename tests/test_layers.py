@@ -50,3 +50,22 @@ def test_the_architecture_document_lists_every_module():
     for name in LAYERS:
         assert f"`{name}" in text, name
 
+
+def test_the_pipeline_names_every_command_once_and_loads_none_of_them():
+    """``publisher.pipeline`` lists each command's home; importing it loads no command
+    module (a no-op build must not pay for the live preview or the importer)."""
+    import subprocess
+    import sys
+
+    from publisher import pipeline
+
+    assert sorted(pipeline.__all__) == sorted(pipeline._WHERE)
+    code = ("import sys, publisher.pipeline as p\n"
+            "print(sorted(m for m in sys.modules if m.startswith('publisher.')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            check=True, cwd=PACKAGE.parent).stdout
+    commands = {f"publisher.{module}" for module in pipeline._HOME}
+    assert not commands & set(ast.literal_eval(loaded)), loaded
+    for name in pipeline.__all__:
+        if not name.startswith(("import_", "export_", "Draft", "Import", "Translation")):
+            assert getattr(pipeline, name) is not None
