@@ -276,3 +276,35 @@ def test_a_draft_that_is_not_one_is_an_error(tmp_path):
     bad.write_bytes(b"%PDF-1.7")
     with pytest.raises(PublisherError):
         import_draft(Project(ROOT), ImportOptions(bad, output=tmp_path / "x.md"))
+
+
+@pytest.mark.parametrize("text, language", [
+    ("6. listopadu 2024", "cs"), ("6 marraskuuta 2024", "fi"), ("6 noiembrie 2024", "ro")])
+def test_a_date_in_a_language_no_catalogue_has(text, language):
+    """A language the project does not publish in is still a language CLDR knows."""
+    found = _recognise("Permanent Mission of Ukraine", text,
+                       "Statement by the Delegation of Ukraine", "Chairs,")
+    assert found.fields["date"].value == "2024-11-06"
+    assert found.fields["original"].value == language
+
+
+def test_the_commands_for_translators_who_work_in_word(tmp_path, built):
+    """export writes the bilingual table; import --translation reads it and a translated
+    document back, naming the statement and counting what it did."""
+    root = copy_project(tmp_path / "p")
+    table = tmp_path / "uk.docx"
+    done = publisher_cli("export", "--lang", "uk", "-o", str(table), cwd=root)
+    assert done.returncode == 0 and table.is_file(), done.stderr
+    back = publisher_cli("import", "--translation", "uk", str(table), cwd=root)
+    assert back.returncode == 0, back.stderr
+    assert "named by the bilingual table" in back.stderr
+    assert " 0 fuzzy translation(s) imported, 29 kept as they were" in back.stderr
+    po = root / "locales" / "uk" / "LC_MESSAGES" / "fsc-pc-92-dprk.po"
+    po.write_text(po.read_text(encoding="utf-8").split("\n\n")[0] + "\n", encoding="utf-8")
+    translated = publisher_cli("import", "--translation", "uk",
+                               str(built / "fsc-pc-92-dprk.uk.docx"), cwd=root)
+    assert translated.returncode == 0, translated.stderr
+    assert "29 fuzzy translation(s) imported" in translated.stderr
+    assert "the only statement in seeds/" in translated.stderr
+    wrong = publisher_cli("import", "--translation", "uk", str(table), "seeds/x.md", cwd=root)
+    assert wrong.returncode == 1 and wrong.stderr.count("\n") == 1

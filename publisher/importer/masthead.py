@@ -22,7 +22,7 @@ import datetime
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..errors import PublisherError
 from ..readers.markdown import parse_inline
@@ -198,9 +198,11 @@ _NUMERIC = re.compile(r"(?<!\d)(\d{1,2})[./](\d{1,2})[./](\d{4})(?!\d)")
 _YEAR_WORDS = re.compile(r"^\s*(р\.|року|г\.|года|год)")
 
 
-def find_date(text: str, locales: Iterable[str]) -> DateMatch | None:
+def find_date(text: str, locales: Iterable[str], everywhere: bool = False
+              ) -> DateMatch | None:
     """The first date in ``text`` written in one of ``locales`` (day month year, month
-    day year, ISO, or d.m.yyyy as the OSCE's languages write it)."""
+    day year, ISO, or d.m.yyyy as the OSCE's languages write it); with ``everywhere``,
+    month names of every language CLDR knows are tried after those of ``locales``."""
     line = text.translate(_DIGITS)
     m = _ISO.search(line)
     if m:
@@ -208,27 +210,77 @@ def find_date(text: str, locales: Iterable[str]) -> DateMatch | None:
         if d:
             return DateMatch(d, "", m.start(), m.end())
     for locale in locales:
-        months = _months(locale)
-        for m in _DMY.finditer(line):
-            month = months.get(norm(m.group(2)).rstrip("."))
-            if month:
-                d = _date(int(m.group(3)), month, int(m.group(1)))
-                if d:
-                    end = m.end()
-                    tail = _YEAR_WORDS.match(line[end:])
-                    return DateMatch(d, locale, m.start(), end + (tail.end() if tail else 0))
-        for m in _MDY.finditer(line):
-            month = months.get(norm(m.group(1)).rstrip("."))
-            if month:
-                d = _date(int(m.group(3)), month, int(m.group(2)))
-                if d:
-                    return DateMatch(d, locale, m.start(), m.end())
+        months = {name: (month, locale) for name, month in _months(locale).items()}
+        found = _named_month(line, months.get)
+        if found:
+            return found
+    if everywhere:
+        index = all_months()
+        found = _named_month(line, index.get)
+        if found:
+            return found
     m = _NUMERIC.search(line)
     if m:
         d = _date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
         if d:
             return DateMatch(d, "", m.start(), m.end())
     return None
+
+
+def _named_month(line: str, lookup: Callable[[str], tuple[int, str] | None]
+                 ) -> DateMatch | None:
+    for m in _DMY.finditer(line):
+        hit = lookup(norm(m.group(2)).rstrip("."))
+        if hit:
+            d = _date(int(m.group(3)), hit[0], int(m.group(1)))
+            if d:
+                end = m.end()
+                tail = _YEAR_WORDS.match(line[end:])
+                return DateMatch(d, hit[1], m.start(), end + (tail.end() if tail else 0))
+    for m in _MDY.finditer(line):
+        hit = lookup(norm(m.group(1)).rstrip("."))
+        if hit:
+            d = _date(int(m.group(3)), hit[0], int(m.group(2)))
+            if d:
+                return DateMatch(d, hit[1], m.start(), m.end())
+    return None
+
+
+def looks_like_a_date(text: str) -> bool:
+    """A day, a word and a year (or a word, a day and a year): worth asking every language."""
+    line = text.translate(_DIGITS)
+    return bool(_DMY.search(line) or _MDY.search(line))
+
+
+def all_months() -> dict[str, tuple[int, str]]:
+    """Month name -> (month, language) in every language CLDR has (the first language in
+    alphabetical order wins a name several share). Remembered per machine: building it
+    reads every locale's data."""
+    import babel
+    from babel.localedata import locale_identifiers
+
+    from ..machine import remembered
+
+    def compute() -> dict[str, list[object]]:
+        index: dict[str, list[object]] = {}
+        for lang in sorted({x.split("_")[0] for x in locale_identifiers()}):
+            for name, month in _months(lang).items():
+                if name and name not in index:
+                    index[name] = [month, lang]
+        return index
+
+    def read(data: object) -> dict[str, tuple[int, str]] | None:
+        if not isinstance(data, dict) or len(data) < 1000:
+            return None
+        out: dict[str, tuple[int, str]] = {}
+        for name, value in data.items():
+            if not (isinstance(value, list) and len(value) == 2 and type(value[0]) is int
+                    and 1 <= value[0] <= 12 and isinstance(value[1], str)):
+                return None
+            out[name] = (value[0], value[1])
+        return out
+
+    return remembered("cldr-months", babel.__version__, compute, read)
 
 
 def _date(year: int, month: int, day: int) -> datetime.date | None:
@@ -364,7 +416,9 @@ def recognise(draft: Draft, project: Project, missions: list[Mission],
             if AGENDA.match(norm(flat)):
                 take("agenda", text, line.line, f'"{_short(flat)}"')
                 continue
-            date = find_date(flat, locales)
+            date = find_date(flat, locales) if "date" not in fields else None
+            if date is None and "date" not in fields and looks_like_a_date(flat):
+                date = find_date(flat, locales, everywhere=True)
             rest = _without(text, flat, date) if date else text
             if date is not None and "date" not in fields:
                 where = f" ({date.locale})" if date.locale else ""
