@@ -656,6 +656,8 @@ def expected_plain(texts: list[str]) -> str:
 @example(runs=[("“quote”", True, False, "", None), ("s", False, False, "", None)])
 @example(runs=[("a", False, True, "", None), ("b", True, False, "", None)])
 @example(runs=[("x ", True, False, "sup", None), (" y", True, True, "", "#anchor")])
+@example(runs=[("*", False, False, "", None), ("\t", False, False, "", "https://www.osce.org/a_(b)"),
+               ("*", False, False, "", None)])
 def test_word_runs_read_back_as_their_text(runs):
     doc = docx.Document()
     par = doc.add_paragraph()

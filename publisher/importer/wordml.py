@@ -731,6 +731,8 @@ class _Writer:
         if attr == "v":
             tag = pieces[0].fmt.vert
             return f"<{tag}>{inner_md}</{tag}>", [(tag, tuple(inner_shape))]
+        if all(_is_blank(piece) and piece.note is None for piece in pieces):
+            return inner_md, inner_shape  # a link on nothing visible: the space stays, not the link
         href = str(pieces[0].fmt.href)
         return f"[{inner_md}]({_destination(href)})", [("link", tuple(inner_shape))]
 
