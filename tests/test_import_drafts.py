@@ -658,6 +658,10 @@ def expected_plain(texts: list[str]) -> str:
 @example(runs=[("x ", True, False, "sup", None), (" y", True, True, "", "#anchor")])
 @example(runs=[("*", False, False, "", None), ("\t", False, False, "", "https://www.osce.org/a_(b)"),
                ("*", False, False, "", None)])
+@example(runs=[("\ufeff", False, False, "", None), ("*", True, False, "", None),
+               ("*", True, False, "", "https://www.osce.org/a_(b)")])
+@example(runs=[("*", False, False, "sub", None), ("*", False, False, "sub", "https://x.org/a"),
+               ("*", False, False, "", "https://x.org/a")])
 def test_word_runs_read_back_as_their_text(runs):
     doc = docx.Document()
     par = doc.add_paragraph()

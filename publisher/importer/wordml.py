@@ -793,12 +793,40 @@ def line_markdown(pieces: Iterable[Piece]) -> str:
     if not pieces:
         return ""
     md = ""
+    links = _count_links(pieces)
     for way in _WAYS:
         md, shape = _Writer(way).write(pieces)
         md = block_safe(md)
-        if _reads_as(md, shape):
+        # A way may drop emphasis, never a link (one may be split in two by nesting;
+        # the last way keeps none).
+        if _reads_as(md, shape) and (_links_in(shape) >= links or not way.all_kept):
             return md
     return md
+
+
+def _count_links(pieces: list[Piece]) -> int:
+    """How many links the pieces make: a run of pieces with one address is one link,
+    unless it shows nothing but white space (see :meth:`_Writer.wrap`)."""
+    count, previous, visible = 0, None, False
+    for piece in [*pieces, Piece("", Format())]:
+        href = None if piece.note is not None else piece.fmt.href
+        if href != previous:
+            count += visible
+            visible = False
+        if href is not None and not _is_blank(piece):
+            visible = True
+        previous = href
+    return count
+
+
+def _links_in(shape: Iterable[Shape]) -> int:
+    count = 0
+    for part in shape:
+        if part and part[0] == "link":
+            count += 1
+        if len(part) > 1 and isinstance(part[1], tuple):
+            count += _links_in(part[1])
+    return count
 
 
 def _trimmed(pieces: list[Piece]) -> list[Piece]:
