@@ -308,3 +308,33 @@ def test_the_commands_for_translators_who_work_in_word(tmp_path, built):
     assert "the only statement in seeds/" in translated.stderr
     wrong = publisher_cli("import", "--translation", "uk", str(table), "seeds/x.md", cwd=root)
     assert wrong.returncode == 1 and wrong.stderr.count("\n") == 1
+
+
+def test_a_letterhead_in_the_word_page_header_is_read(tmp_path):
+    """A letterhead template puts the mission's name (and here the date) in the first
+    page's header: it is read for the masthead; its other lines are named, not used."""
+    from docx import Document
+
+    doc = Document()
+    section = doc.sections[0]
+    section.different_first_page_header_footer = True
+    head = section.first_page_header
+    head.paragraphs[0].add_run("PERMANENT MISSION OF UKRAINE").bold = True
+    for text in ("to the International Organizations in Vienna", "Tel. +43 1 000 00 00",
+                 "Vienna, 6 November 2024"):
+        head.add_paragraph(text)
+    doc.add_paragraph("STATEMENT BY THE DELEGATION OF UKRAINE")
+    doc.add_paragraph("Chairs,")
+    doc.add_paragraph("Thank you.")
+    draft = tmp_path / "letterhead.docx"
+    doc.save(str(draft))
+    root = copy_project(tmp_path / "p")
+    done = publisher_cli("import", str(draft), cwd=root)
+    assert done.returncode == 0, done.stderr
+    assert 'mission: ua-osce-vienna  <- "PERMANENT MISSION OF UKRAINE / to the International ' \
+           'Organizations in Vienna" (page header line 1)' in done.stderr
+    assert 'date: 2024-11-06  <- "6 November 2024" (en_GB) (page header line 4)' in done.stderr
+    assert 'warning: page header line 3: not a masthead line, not used: "Tel. +43 1 000 00 00"' \
+        in done.stderr
+    text = (root / "seeds" / "letterhead.md").read_text(encoding="utf-8")
+    assert text.split("---\n")[2] == "Chairs,\n\nThank you.\n"

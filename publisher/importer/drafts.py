@@ -675,6 +675,7 @@ class _DocxDraft:
         from docx.opc.constants import RELATIONSHIP_TYPE as RT
 
         self.path = path
+        self.document = document
         self.part = document.part
         self.body = document.element.body
         self.styles = _DocxStyles(_part_element(self.part, RT.STYLES))
@@ -689,7 +690,27 @@ class _DocxDraft:
     def draft(self) -> Draft:
         self.walk(self.body)
         return Draft(str(self.path), tuple(self.blocks), tuple(self.notes.items()),
-                     tuple(self.left_out))
+                     tuple(self.left_out), self.header())
+
+    def header(self) -> tuple[DraftLine, ...]:
+        """The first page's header lines: where a letterhead template puts the mission's
+        name (and sometimes the date or symbol)."""
+        sections = self.document.sections
+        if not sections:
+            return ()
+        section = sections[0]
+        header = (section.first_page_header if section.different_first_page_header_footer
+                  else section.header)
+        if header.is_linked_to_previous:  # the first section has no header of its own
+            return ()
+        lines: list[DraftLine] = []
+        number = 0
+        for p in header._element.iter(f"{_W}p"):
+            number += 1
+            for text in paragraph_lines(p, header.part, None):
+                if text.strip():
+                    lines.append(DraftLine(text, number, "page header"))
+        return tuple(lines)
 
     def walk(self, parent: Any) -> None:
         for el in parent:

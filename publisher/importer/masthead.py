@@ -21,7 +21,7 @@ from __future__ import annotations
 import datetime
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Callable, Iterable
 
 from ..errors import PublisherError
@@ -360,13 +360,26 @@ def recognise(draft: Draft, project: Project, missions: list[Mission],
     pending: list[DraftLine] = []  # lines that may continue a mission name
     fields = result.fields
 
-    def take(key: str, value: str, line: int | None, why: str) -> None:
+    def keep(line: DraftLine) -> None:
+        """A line that is no masthead line: a body line stays in the speech; a page
+        header's (a letterhead's address, telephone) is named and not used."""
+        if line.place:
+            result.notes.append((None, f"{line.place} line {line.line}: not a masthead "
+                                       f"line, not used: {_quoted(plain(line.text))}"))
+        else:
+            result.unplaced.append(line)
+
+    def take(key: str, value: str, line: DraftLine, why: str) -> None:
+        at = None if line.place else line.line
+        if line.place:
+            why = f"{why} ({line.place} line {line.line})"
         if key in fields:
-            result.notes.append((line, f"a second {key} line; the first one "
-                                       f"(line {fields[key].line}) is kept"))
-            result.unplaced.append(DraftLine(value, line or 0))
+            first = fields[key]
+            result.notes.append((at, f"a second {key} line; the first one "
+                                     f"({_where(first)}) is kept"))
+            keep(line)
             return
-        fields[key] = Found(key, value, line, why)
+        fields[key] = Found(key, value, at, why)
 
     def mission_progress(lines: list[DraftLine]) -> tuple[str, str] | None:
         """(mission id, language) when ``lines`` are the start of a mission's name and
@@ -380,67 +393,76 @@ def recognise(draft: Draft, project: Project, missions: list[Mission],
                         return mid, lang
         return None
 
+    def flush() -> None:
+        if pending:
+            fields.setdefault("mission", fields.pop("_mission"))
+            pending.clear()
+
+    def place(line: DraftLine) -> None:
+        text = unwrap(line.text)
+        flat = plain(text)
+        if not flat.strip():
+            return
+        # the mission's name, possibly split over lines as the letterhead splits it
+        progress = mission_progress([*pending, replace(line, text=text)])
+        if progress is not None and "mission" not in fields:
+            pending.append(replace(line, text=text))
+            mid, lang = progress
+            shown = " / ".join(plain(x.text) for x in pending)
+            first = pending[0]
+            why = f'"{shown}"' + (f" ({lang})" if lang else "")
+            if first.place:
+                why += f" ({first.place} line {first.line})"
+            fields["_mission"] = Found("mission", mid, None if first.place else first.line, why)
+            return
+        flush()
+        if norm(flat) in checks:
+            take("check_against_delivery", "true", line, f'"{flat}"')
+            return
+        grammar = (grammar_of or {}).get(fields["mission"].value if "mission" in fields
+                                         else "", "osce")
+        if " " not in flat.strip() and "/" in flat and symbol_problem(flat.strip(),
+                                                                     grammar) is None:
+            take("symbol", flat.strip(), line, f'"{flat}" ({grammar} symbol)')
+            return
+        if AGENDA.match(norm(flat)):
+            take("agenda", text, line, f'"{_short(flat)}"')
+            return
+        date = find_date(flat, locales) if "date" not in fields else None
+        if date is None and "date" not in fields and looks_like_a_date(flat):
+            date = find_date(flat, locales, everywhere=True)
+        if date is not None:
+            where = f" ({date.locale})" if date.locale else ""
+            take("date", date.date.isoformat(), line, f'"{flat[date.start:date.end]}"{where}')
+            if date.locale:
+                fields.setdefault("_date_locale", Found("_", date.locale, line.line, ""))
+            rest = _without(text, flat, date)
+            if not plain(rest).strip(" ()–—-,"):
+                return
+            text = unwrap(rest)
+            flat = plain(text)
+        if MEETING.search(flat) and "meeting" not in fields and not TITLE.match(norm(flat)):
+            take("meeting", superscript_ordinals(text), line, f'"{_short(flat)}"')
+            return
+        if TITLE.match(norm(flat)) and "title" not in fields:
+            title = title_case(text) if shouting(flat) else text
+            why = f'"{_short(flat)}"' + (" (put in title case)" if title != text else "")
+            take("title", title, line, why)
+            return
+        keep(replace(line, text=text))
+
+    for line in draft.header:
+        place(line)
+    flush()
     blocks = draft.blocks
     start = len(blocks)
     for index, block in enumerate(blocks):
         if _speech_starts(block.text, fields, block.kind):
             start = index
             break
-        lines = block.lines or (DraftLine(block.text, block.line),)
-        for line in lines:
-            text = unwrap(line.text)
-            flat = plain(text)
-            if not flat.strip():
-                continue
-            # the mission's name, possibly split over lines as the letterhead splits it
-            progress = mission_progress([*pending, DraftLine(text, line.line)])
-            if progress is not None and "mission" not in fields:
-                pending.append(DraftLine(text, line.line))
-                mid, lang = progress
-                shown = " / ".join(plain(x.text) for x in pending)
-                fields["_mission"] = Found("mission", mid, pending[0].line,
-                                           f'"{shown}"' + (f" ({lang})" if lang else ""))
-                continue
-            if pending:
-                fields.setdefault("mission", fields.pop("_mission"))
-                pending = []
-            if norm(flat) in checks:
-                take("check_against_delivery", "true", line.line, f'"{flat}"')
-                continue
-            grammar = (grammar_of or {}).get(fields["mission"].value if "mission" in fields
-                                             else "", "osce")
-            if " " not in flat.strip() and "/" in flat and symbol_problem(flat.strip(),
-                                                                         grammar) is None:
-                take("symbol", flat.strip(), line.line, f'"{flat}" ({grammar} symbol)')
-                continue
-            if AGENDA.match(norm(flat)):
-                take("agenda", text, line.line, f'"{_short(flat)}"')
-                continue
-            date = find_date(flat, locales) if "date" not in fields else None
-            if date is None and "date" not in fields and looks_like_a_date(flat):
-                date = find_date(flat, locales, everywhere=True)
-            rest = _without(text, flat, date) if date else text
-            if date is not None and "date" not in fields:
-                where = f" ({date.locale})" if date.locale else ""
-                take("date", date.date.isoformat(), line.line,
-                     f'"{flat[date.start:date.end]}"{where}')
-                if date.locale:
-                    fields.setdefault("_date_locale", Found("_", date.locale, line.line, ""))
-                if not plain(rest).strip(" ()–—-,"):
-                    continue
-                text = unwrap(rest)
-                flat = plain(text)
-            if MEETING.search(flat) and "meeting" not in fields and not TITLE.match(norm(flat)):
-                take("meeting", superscript_ordinals(text), line.line, f'"{_short(flat)}"')
-                continue
-            if TITLE.match(norm(flat)) and "title" not in fields:
-                title = title_case(text) if shouting(flat) else text
-                why = f'"{_short(flat)}"' + (" (put in title case)" if title != text else "")
-                take("title", title, line.line, why)
-                continue
-            result.unplaced.append(DraftLine(text, line.line))
-    if pending:
-        fields.setdefault("mission", fields.pop("_mission"))
+        for line in block.lines or (DraftLine(block.text, block.line),):
+            place(line)
+    flush()
     fields.pop("_mission", None)
     result.body_start = start
     _original(result, missions)
@@ -455,6 +477,14 @@ def _speech_starts(text: str, fields: dict[str, Found], kind: str) -> bool:
     # (whose topic can run to several lines).
     return ("title" in fields and kind in ("paragraph", "item") and len(flat) > 200
             and not AGENDA.match(norm(flat)))
+
+
+def _where(found: Found) -> str:
+    return f"line {found.line}" if found.line else found.why.rsplit("(", 1)[-1].rstrip(")")
+
+
+def _quoted(text: str, width: int = 60) -> str:
+    return '"' + _short(text, width) + '"'
 
 
 def _short(text: str, width: int = 50) -> str:

@@ -14,6 +14,9 @@ class DraftLine:
     line: int
     """Where it is: the line in a text draft, the paragraph number in a document (1-based,
     counting every paragraph of the body, empty ones included)."""
+    place: str = ""
+    """Outside the body: ``page header`` (then :attr:`line` counts that header's
+    paragraphs)."""
 
 
 @dataclass(frozen=True)
@@ -46,5 +49,8 @@ class Draft:
     """(label, statement Markdown of the note) of every footnote the blocks call as
     ``[^label]``, in order of first call."""
     left_out: tuple[tuple[int, str], ...] = field(default_factory=tuple)
+    header: tuple[DraftLine, ...] = ()
+    """The lines of the first page's header (a letterhead typed into Word's page header),
+    read for the masthead only."""
     """(line, what) of everything the statement format cannot hold: an image, a table,
     raw HTML, a text box (each named in the warning the import prints)."""
