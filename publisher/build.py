@@ -151,8 +151,6 @@ class BuildSession:
         """Start the workers for these outputs now, so they load the engines while the
         editions are translated; or stop those started too early (nothing is stale)."""
         if not stale:
-            if self.renderer is not None and not self.renderer.started:
-                return
             self.close()
             return
         if self.renderer is None:

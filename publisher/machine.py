@@ -172,6 +172,11 @@ def cache_dir() -> Path:
 
 
 
+def _entry(name: str, key: str) -> str:
+    """The cache file of an answer: its name and a digest of what it depends on."""
+    return f"{name}-{hashlib.sha256(key.encode('utf-8')).hexdigest()[:24]}.json"
+
+
 def remembered(name: str, key: str, compute: Callable[[], object],
                read: Callable[[object], T | None]) -> T:
     """An answer kept in the cache folder as ``<name>-<digest of key>.json``.
@@ -180,8 +185,7 @@ def remembered(name: str, key: str, compute: Callable[[], object],
     data into the answer, or gives None when it is not of the right shape (then the
     answer is worked out again): what was read back and what was just computed pass
     through the same ``read``."""
-    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
-    path = cache_dir() / f"{name}-{digest}.json"
+    path = cache_dir() / _entry(name, key)
     if trusted_file(path):
         try:
             found = read(json.loads(path.read_text(encoding="utf-8")))
@@ -229,8 +233,7 @@ class RememberedStrings:
     once per process and written back when an answer was missing."""
 
     def __init__(self, name: str, key: str) -> None:
-        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
-        self.name = f"{name}-{digest}.json"
+        self.name = _entry(name, key)
         self.table: dict[str, str] | None = None
 
     def _load(self) -> dict[str, str]:

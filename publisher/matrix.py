@@ -546,8 +546,9 @@ class Renderer:
     Workers are started before the build has finished planning, so they import WeasyPrint
     and python-docx while the main process reads and translates: as soon as the build
     knows it has work, or, on a first build, before it has read the statements (see
-    :meth:`engage`). A pool is made of at most ``workers`` processes, started one per
-    call for work, never more than there are outputs.
+    :meth:`engage`). A pool forks all its ``workers`` processes at the first call for
+    work (the ``fork`` context starts no process later), so the build sizes it to its
+    outputs.
     """
 
     def __init__(self, workers: int, formats: tuple[str, ...]) -> None:

@@ -157,7 +157,7 @@ def _draft(*lines: str, kind: str = "paragraph") -> Draft:
 def _recognise(*lines: str):
     project = Project(ROOT)
     missions = Missions(project).all()
-    return recognise(_draft(*lines), project, missions, {m.id: m.symbols for m in missions})
+    return recognise(_draft(*lines), project, missions)
 
 
 def test_a_ukrainian_masthead_is_recognised():

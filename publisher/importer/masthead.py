@@ -19,6 +19,7 @@ first line after the title that is not a masthead line.
 from __future__ import annotations
 
 import datetime
+import json
 import re
 import unicodedata
 from dataclasses import dataclass, field, replace
@@ -346,14 +347,14 @@ def check_wordings(project: Project) -> set[str]:
 
 # ---------------------------------------------------------------- recognition
 
-def recognise(draft: Draft, project: Project, missions: list[Mission],
-              grammar_of: dict[str, str] | None = None) -> Masthead:
+def recognise(draft: Draft, project: Project, missions: list[Mission]) -> Masthead:
     """The masthead fields of ``draft``, the block where its speech starts, and the lines
     above the speech that are no masthead line. ``missions``: the profiles to look for
     (one when ``--mission`` names it)."""
-    from ..symbols import symbol_problem
+    from ..symbols import DEFAULT_GRAMMAR, symbol_problem
 
     result = Masthead()
+    grammar_of = {m.id: m.symbols for m in missions}
     names = {m.id: mission_names(project, m) for m in missions}
     checks = check_wordings(project)
     locales = _locales(project, missions)
@@ -365,7 +366,7 @@ def recognise(draft: Draft, project: Project, missions: list[Mission],
         header's (a letterhead's address, telephone) is named and not used."""
         if line.place:
             result.notes.append((None, f"{line.place} line {line.line}: not a masthead "
-                                       f"line, not used: {_quoted(plain(line.text))}"))
+                                       f"line, not used: {quoted(plain(line.text))}"))
         else:
             result.unplaced.append(line)
 
@@ -419,8 +420,8 @@ def recognise(draft: Draft, project: Project, missions: list[Mission],
         if norm(flat) in checks:
             take("check_against_delivery", "true", line, f'"{flat}"')
             return
-        grammar = (grammar_of or {}).get(fields["mission"].value if "mission" in fields
-                                         else "", "osce")
+        grammar = grammar_of.get(fields["mission"].value if "mission" in fields else "",
+                                 DEFAULT_GRAMMAR)
         if " " not in flat.strip() and "/" in flat and symbol_problem(flat.strip(),
                                                                      grammar) is None:
             take("symbol", flat.strip(), line, f'"{flat}" ({grammar} symbol)')
@@ -483,8 +484,9 @@ def _where(found: Found) -> str:
     return f"line {found.line}" if found.line else found.why.rsplit("(", 1)[-1].rstrip(")")
 
 
-def _quoted(text: str, width: int = 60) -> str:
-    return '"' + _short(text, width) + '"'
+def quoted(text: str, width: int = 60) -> str:
+    """A draft's text as a warning quotes it: shortened, in double quotes, escaped."""
+    return json.dumps(_short(text, width), ensure_ascii=False)
 
 
 def _short(text: str, width: int = 50) -> str:

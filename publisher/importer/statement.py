@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import PublisherError, display_path
 from ..fsutil import atomic_write
-from .masthead import Found, Masthead, recognise
+from .masthead import Found, Masthead, quoted, recognise
 from .model import Draft, DraftBlock
 
 if TYPE_CHECKING:
@@ -82,8 +82,7 @@ def import_draft(project: Project, options: ImportOptions) -> DraftImport:
                                f"{display_path(project.missions)} (known: {known})")
     else:
         chosen = all_missions
-    grammar_of = {m.id: m.symbols for m in all_missions}
-    masthead = recognise(draft, project, chosen, grammar_of)
+    masthead = recognise(draft, project, chosen)
 
     output = options.output or project.seeds / f"{slug_of(options.draft)}.md"
     if output.suffix != ".md":
@@ -97,7 +96,7 @@ def import_draft(project: Project, options: ImportOptions) -> DraftImport:
     text = render(fields, masthead, draft)
     warnings = list(masthead.notes)
     warnings += [(line.line, f"not a masthead line: kept as the speech's first paragraph: "
-                             f"{_quoted(line.text)}") for line in masthead.unplaced]
+                             f"{quoted(line.text)}") for line in masthead.unplaced]
     warnings += [(line, f"left out: {what} (a statement cannot hold it)")
                  for line, what in draft.left_out]
     _check_reads(project, output, text)
@@ -117,8 +116,8 @@ def _settle(masthead: Masthead, options: ImportOptions, chosen: list[Mission],
     if "mission" not in fields and len(chosen) == 1:
         fields["mission"] = Found("mission", chosen[0].id, None,
                                   "the only mission profile of the project")
-    mission = next((m for m in all_missions if m.id == fields.get("mission", Found(
-        "", "", None, "")).value), None)
+    mission_id = fields["mission"].value if "mission" in fields else None
+    mission = next((m for m in all_missions if m.id == mission_id), None)
     if "original" not in fields and mission is not None and mission.languages:
         fields["original"] = Found("original", mission.languages[0], None,
                                    "the mission's first language")
@@ -140,11 +139,6 @@ def _settle(masthead: Masthead, options: ImportOptions, chosen: list[Mission],
         raise DraftError(f"the masthead has no {', '.join(missing)} (looked {where}); "
                          f"give {flags}", str(draft.path), top)
     return fields
-
-
-def _quoted(text: str, width: int = 60) -> str:
-    return json.dumps(text if len(text) <= width else text[:width - 1] + "…",
-                      ensure_ascii=False)
 
 
 # ---------------------------------------------------------------- writing
@@ -170,7 +164,7 @@ def yaml_scalar(value: str) -> str:
 
 def render(fields: dict[str, Found], masthead: Masthead, draft: Draft) -> str:
     """The statement file's text."""
-    out = ["---", f"# Imported from {draft.path.rsplit('/', 1)[-1]} by `publisher import`: "
+    out = ["---", f"# Imported from {Path(draft.path).name} by `publisher import`: "
            "check each field against the draft."]
     for key in ORDER:
         if key not in fields:

@@ -78,7 +78,7 @@ def font_faces() -> tuple[FontFace, ...]:
         if entry in ("", here):  # ``python -m``: the folder a build runs in (and writes to)
             continue
         try:
-            places.append(f"{entry}:{os.stat(entry or '.').st_mtime_ns}")
+            places.append(f"{entry}:{os.stat(entry).st_mtime_ns}")
         except OSError:
             places.append(f"{entry}:-")
     found = remembered("font-faces", "\0".join([*FAMILIES, *places]), _find_faces, _read_faces)
