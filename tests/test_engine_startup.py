@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 
+
 from publisher.writers import engine
 
 from .conftest import ROOT
@@ -60,3 +61,105 @@ def test_a_cache_others_can_write_is_not_read(tmp_path):
     path.write_text(json.dumps({"pango-1.0": "libpango-1.0.so.0"}), encoding="utf-8")
     os.chmod(path, 0o666)
     assert engine._load(path) == {}
+
+
+# -- fontTools modules WeasyPrint imports but does not call for our fonts ---------------
+
+DEFERRED_PROBE = """
+import json, sys
+import publisher.writers.pdf  # WeasyPrint and our PDF writer, as a worker loads them
+loaded = {name: type(sys.modules.get(name)).__name__ for name in
+          ("fontTools.subset", "fontTools.varLib.instancer", "fontTools.varLib",
+           "fontTools.ttLib.tables.otTables")}
+import weasyprint.pdf.fonts as weasy_fonts
+stand_in = weasy_fonts.subset
+options = weasy_fonts.subset.Options  # the first use imports the real module
+print(json.dumps({"before": loaded, "real": sys.modules["fontTools.subset"] is not stand_in,
+                  "same": options is sys.modules["fontTools.subset"].Options}))
+"""
+
+
+def test_weasyprint_starts_without_the_subsetter_and_the_instancer():
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run([sys.executable, "-c", DEFERRED_PROBE], capture_output=True,
+                          text=True, env=env, check=True)
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["before"] == {"fontTools.subset": "module",
+                              "fontTools.varLib.instancer": "module",
+                              "fontTools.varLib": "NoneType",
+                              "fontTools.ttLib.tables.otTables": "NoneType"}
+    assert seen["real"] and seen["same"]
+
+
+def test_a_deferred_module_is_imported_at_its_first_use(tmp_path, monkeypatch):
+    (tmp_path / "slow_module_probe.py").write_text(
+        "import builtins\nbuiltins.slow_module_probe_runs = "
+        "getattr(builtins, 'slow_module_probe_runs', 0) + 1\n"
+        "def twice(x):\n    return 2 * x\nVALUE = 7\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import builtins
+    monkeypatch.setattr(builtins, "slow_module_probe_runs", 0, raising=False)
+    try:
+        engine.defer_import("slow_module_probe", ("twice",))
+        from slow_module_probe import twice  # bound now, imported at the call
+        assert builtins.slow_module_probe_runs == 0
+        assert twice(21) == 42
+        assert builtins.slow_module_probe_runs == 1
+        stand_in_value = sys.modules["slow_module_probe"].VALUE
+        assert stand_in_value == 7 and builtins.slow_module_probe_runs == 1
+        engine.defer_import("slow_module_probe")  # imported: left alone
+        assert sys.modules["slow_module_probe"].twice(1) == 2
+    finally:
+        sys.modules.pop("slow_module_probe", None)
+
+
+def test_a_deferred_module_that_is_already_imported_is_left_alone():
+    import fontTools.ttLib as real
+
+    engine.defer_import("fontTools.ttLib")
+    assert sys.modules["fontTools.ttLib"] is real
+
+
+# -- cffi's type names ----------------------------------------------------------------
+
+TYPE_NAMES = ["PangoFcFontMap *", "FcChar8 **", "char[]", "PangoRectangle *",
+              "PangoLogAttr[]", "unsigned int *", "hb_tag_t[100]", "char[4]",
+              "PangoGlyphInfo", "hb_codepoint_t[81]", "hb_codepoint_t[1831]",
+              "const char *", "int[3][2]", "PangoRectangle", "void *", "uint32_t *",
+              "hb_blob_t *", "PangoGlyphString *", "struct _PangoRectangle *"]
+
+
+def outcome(parse, parser, name):
+    try:
+        return parse(parser, name)
+    except Exception as exc:  # the same error, word for word
+        return type(exc), str(exc)
+
+
+def test_quick_type_parsing_reads_every_type_as_cffi_does():
+    from cffi import cparser
+    from weasyprint.text.ffi import ffi
+
+    assert engine.quick_type_parsing()  # the pinned cffi is the one it was checked with
+    quick = cparser.Parser.parse_type_and_quals
+    parser = ffi._parser
+    for name in TYPE_NAMES:
+        assert quick(parser, name) == quick.original(parser, name), name
+    declared = dict(parser._declarations)
+    for name in ("NoSuchType *", "PangoRectangle PangoRectangle", "int[", "1 *", "x",
+                 "PangoRectangle x"):
+        assert outcome(quick, parser, name) == outcome(quick.original, parser, name), name
+    assert parser._declarations == declared and "_parse" not in vars(parser)
+    # A new struct name is declared in the parser's full table, as cffi does.
+    assert str(quick(parser, "struct nowhere_probe *")[0]) == "<struct nowhere_probe *>"
+    assert "struct nowhere_probe" in parser._declarations
+
+
+def test_quick_type_parsing_gives_the_engine_the_same_ctypes():
+    from weasyprint.text.ffi import ffi
+
+    for name in TYPE_NAMES:
+        ctype = ffi.typeof(name)
+        assert ffi.getctype(ctype) == ffi.getctype(ffi.typeof(name))
+    assert ffi.sizeof("PangoRectangle") == 16
+    assert ffi.typeof("hb_codepoint_t[81]").length == 81
