@@ -514,10 +514,38 @@ def prepare_fonts(workers: int, note: Callable[[str], None]) -> None:
         list(pool.map(make_instance, *zip(*todo, strict=True)))
 
 
-def _render_group(jobs: tuple[Job, ...]) -> list[Result]:
-    """All outputs of one edition in one worker: its hyphenation dictionary, templates
-    and fonts are loaded once."""
-    return [render(job) for job in jobs]
+FORMAT_COST = {"pdf": 1.0, "docx": 0.2, "html": 0.04}
+"""Seconds to render an output, relative to a left-to-right PDF of the same text
+(measured on the sample, warm worker: PDF 0.23 s, DOCX 0.05 s, web page 0.008 s)."""
+RTL_PDF_COST = 1.5
+"""A right-to-left PDF costs half as much again (Arabic: 0.34 s against 0.23 s): shaping,
+and marks drawn on their letters."""
+
+
+def _characters(blocks: tuple[Any, ...]) -> int:
+    from .model import Heading, ListBlock, Paragraph, Quote
+
+    count = 0
+    for block in blocks:
+        if isinstance(block, (Paragraph, Heading)):
+            count += len(block.text.plain)
+        elif isinstance(block, ListBlock):
+            count += sum(_characters(item) for item in block.items)
+        elif isinstance(block, Quote):
+            count += _characters(block.children)
+    return count
+
+
+def estimated_cost(job: Job) -> float:
+    """How long ``job`` will take, in arbitrary units: its text's length, weighed by
+    format and direction. Only the order of the work depends on it, never an output."""
+    statement = job.edition.statement
+    text = _characters(statement.blocks) + sum(len(note.text.plain)
+                                                for note in statement.footnotes)
+    cost = (1000 + text) * FORMAT_COST.get(job.unit.fmt, 1.0)
+    if job.unit.fmt == "pdf" and job.edition.direction == "rtl":
+        cost *= RTL_PDF_COST
+    return cost
 
 
 def _ready() -> None:
@@ -597,24 +625,17 @@ class Renderer:
             return results
         from concurrent.futures import as_completed
 
-        # An edition's outputs together (its hyphenation and fonts loaded once) when there
-        # are editions enough to keep every worker busy; else one output per task.
-        editions = {(job.unit.slug, job.unit.lang) for job in jobs}
-        groups: dict[object, list[Job]] = {}
-        for job in jobs:
-            key = (job.unit.slug, job.unit.lang) if len(editions) >= self.workers else job.unit
-            groups.setdefault(key, []).append(job)
-        # The editions with most work (PDFs) first, so the workers finish together.
-        ordered = sorted(groups.values(), key=lambda g: -sum(3 if j.unit.fmt == "pdf" else 1
-                                                              for j in g))
+        # Longest first, one output per task: the workers take the next from a shared
+        # queue, so the short ones left at the end even out when each worker finishes.
+        ordered = sorted(jobs, key=estimated_cost, reverse=True)
         by_path: dict[Path, Result] = {}
         self.jobs_submitted.set()
-        futures = [self.pool.submit(_render_group, tuple(g)) for g in ordered]
+        futures = [self.pool.submit(render, job) for job in ordered]
         meanwhile()
         for future in as_completed(futures):
-            for result in future.result():
-                by_path[result.path] = result
-                done(result)
+            result = future.result()
+            by_path[result.path] = result
+            done(result)
         return [by_path[job.path] for job in jobs]
 
     def close(self) -> None:

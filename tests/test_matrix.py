@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import subprocess
@@ -247,3 +248,24 @@ def test_a_named_pipe_is_not_waited_on(tmp_path):
     fifo = tmp_path / "fsc-pc-92-dprk.uk.pdf"
     os.mkfifo(fifo)
     assert matrix.file_digest(fifo) is None
+
+
+def test_the_longest_outputs_are_rendered_first(project, sample):
+    """The workers take the longest outputs first (a right-to-left PDF before the others,
+    PDFs before word-processor files before web pages), so the short ones even out the
+    end; the estimate follows the text's length."""
+    from publisher.editions import Translator
+    from publisher.matrix import Job, Unit, estimated_cost
+
+    translator = Translator(project)
+    editions = {lang: translator.edition(sample, lang, [])[0] for lang in ("ar", "en", "fr")}
+    costs = {(lang, fmt): estimated_cost(Job(Unit(sample.slug, lang, fmt), edition,
+                                             project.templates, Path(f"{lang}.{fmt}")))
+             for lang, edition in editions.items() for fmt in ("pdf", "docx", "html")}
+    order = sorted(costs, key=costs.__getitem__, reverse=True)
+    assert order[0] == ("ar", "pdf")
+    assert [fmt for _lang, fmt in order] == ["pdf"] * 3 + ["docx"] * 3 + ["html"] * 3
+    short = dataclasses.replace(editions["en"], statement=dataclasses.replace(
+        editions["en"].statement, blocks=editions["en"].statement.blocks[:2]))
+    assert estimated_cost(Job(Unit(sample.slug, "en", "pdf"), short, project.templates,
+                              Path("en.pdf"))) < costs["en", "pdf"]
