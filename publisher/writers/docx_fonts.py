@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -86,7 +87,13 @@ class _Resolver:
 
     @classmethod
     def of(cls, parts: dict[str, bytes]) -> _Resolver:
-        root = etree.fromstring(parts["word/styles.xml"])
+        theme = next((n for n in sorted(parts)
+                      if n.startswith("word/theme/") and n.endswith(".xml")), None)
+        return _resolver(parts["word/styles.xml"], parts[theme] if theme else None)
+
+    @classmethod
+    def read(cls, styles_xml: bytes, theme_xml: bytes | None) -> _Resolver:
+        root = etree.fromstring(styles_xml)
         styles: dict[str, _Style] = {}
         default_para = None
         for s in root.iter(_w("style")):
@@ -101,7 +108,7 @@ class _Resolver:
             if s.get(_w("type")) == "paragraph" and s.get(_w("default")) in ("1", "true"):
                 default_para = sid
         defaults = root.find(f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}")
-        return cls(styles, defaults, default_para, _theme_fonts(parts))
+        return cls(styles, defaults, default_para, _theme_fonts(theme_xml))
 
     def chain(self, style_id: str | None) -> Iterator[etree._Element]:
         seen: set[str] = set()
@@ -164,13 +171,19 @@ class _Resolver:
         return None
 
 
-def _theme_fonts(parts: dict[str, bytes]) -> dict[str, str]:
+@lru_cache(maxsize=8)
+def _resolver(styles_xml: bytes, theme_xml: bytes | None) -> _Resolver:
+    """Read once per process for each styles part: every edition of a template has the
+    same one (the resolver is only read from)."""
+    return _Resolver.read(styles_xml, theme_xml)
+
+
+def _theme_fonts(theme_xml: bytes | None) -> dict[str, str]:
     """Theme font names (``minorHAnsi``, ``majorBidi``...) to the theme's families."""
     names: dict[str, str] = {}
-    theme = next((n for n in sorted(parts) if n.startswith("word/theme/") and n.endswith(".xml")), None)
-    if theme is None:
+    if theme_xml is None:
         return names
-    root = etree.fromstring(parts[theme])
+    root = etree.fromstring(theme_xml)
     for kind in ("major", "minor"):
         fonts = root.find(f".//{{{A}}}{kind}Font")
         if fonts is None:
@@ -247,8 +260,9 @@ def _add_run(resolver: _Resolver, rpr: etree._Element | None, pstyle: str | None
         text += text.upper() if caps == {True} else text + text.upper()
     # A right-to-left run is set in the complex-script face by Word; LibreOffice picks the
     # face by each character's script, so its Latin letters need the text face too.
+    distinct = set(text)
     for cs_run in (True, False):
-        chars = {ch for ch in text if complex_script(ch) == cs_run or (cs_run and rtl)}
+        chars = {ch for ch in distinct if complex_script(ch) == cs_run or (cs_run and rtl)}
         if not chars:
             continue
         if cs_run:
