@@ -441,11 +441,6 @@ def die_with_parent(parent: int) -> None:
         threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
 
 
-def _start_worker(parent: int, formats: tuple[str, ...]) -> None:
-    die_with_parent(parent)
-    load_engines(formats)
-
-
 def load_engines(formats: tuple[str, ...]) -> None:
     """Import the writers (and their engines) once for all the jobs of this process."""
     from .writers import get_writer
@@ -454,21 +449,9 @@ def load_engines(formats: tuple[str, ...]) -> None:
         get_writer(fmt)
 
 
-_first_page_made = False
-_jobs_submitted: Any = None
-"""Set by the build when its real jobs are queued (a ``multiprocessing.Event`` the
-workers inherit)."""
-
-
 def _first_page() -> None:
-    """A worker that will make several PDFs makes a throw-away one first while the build
-    is still translating, so its first real one costs what the others do (once per
-    worker; see :func:`publisher.writers.pdf.warm_up`). Not when the real jobs are
-    already waiting: then it would only delay them."""
-    global _first_page_made
-    if _first_page_made or (_jobs_submitted is not None and _jobs_submitted.is_set()):
-        return
-    _first_page_made = True
+    """Render a throw-away page once (see :func:`publisher.writers.pdf.warm_up`), so the
+    first real PDF costs what the others do."""
     from .writers import pdf
 
     pdf.warm_up()
@@ -548,10 +531,6 @@ def estimated_cost(job: Job) -> float:
     return cost
 
 
-def _ready() -> None:
-    """A no-op task: submitting one per worker starts the workers early."""
-
-
 ENGINE_FORMATS = ("pdf", "docx")
 """Formats whose writer loads an engine (WeasyPrint, python-docx) worth loading in a
 worker while the build plans, even for one output, unless this process has it already
@@ -566,55 +545,201 @@ def engine_to_load(formats: tuple[str, ...] | list[str]) -> bool:
                for fmt in formats)
 
 
+class WorkerDied(PublisherError):
+    """A worker process ended while it was rendering an output."""
+
+
+def _serve_jobs(me: int, tasks: Any, results: Any, lock: Any) -> None:
+    """A worker's loop: take the next job, say so, render it, send the result."""
+    while True:
+        task = tasks.get()
+        if task is None:
+            return
+        index, job = task
+        with lock:
+            results.send(("begin", index, me))
+        result = render(job)
+        with lock:
+            results.send(("done", index, result))
+
+
+def _first_worker(parent: int, formats: tuple[str, ...], tasks: Any, results: Any,
+                  lock: Any, lives: list[Any], warm: Any, submitted: Any) -> None:
+    """The process the workers are forked from: it loads the engines (and renders a
+    throw-away page if it has the time), then forks one worker per pipe in ``lives``,
+    which start with everything loaded, and waits for them. It renders nothing itself,
+    so a worker that dies takes no other with it; they all die with it. With one
+    worker's jobs it renders them itself."""
+    import signal
+
+    die_with_parent(parent)
+    # Ctrl-C is the build's to handle: it stops the workers (see Workers.close).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    load_engines(formats)
+    if warm.is_set() and not submitted.is_set():
+        _first_page()
+    if len(lives) == 1:  # a worker of its own would cost a fork and take over nothing
+        _serve_jobs(0, tasks, results, lock)
+        return
+    children = []
+    for me, own in enumerate(lives):
+        pid = os.fork()
+        if pid == 0:
+            code = 1
+            try:
+                die_with_parent(os.getppid())
+                for life in lives:
+                    if life is not own:
+                        life.close()
+                _serve_jobs(me, tasks, results, lock)
+                code = 0
+            except BaseException:  # pragma: no cover - reported by the build as a death
+                import traceback
+
+                traceback.print_exc()
+            finally:
+                os._exit(code)
+        children.append(pid)
+    for life in lives:
+        life.close()
+    for pid in children:
+        os.waitpid(pid, 0)
+
+
+class Workers:
+    """Worker processes that share one load of the engines: a process forked from the
+    build loads them, and the workers are forked from it once it has (see
+    :func:`_first_worker`). Started as soon as the build knows it will need them, so
+    the engines load while it plans.
+
+    Jobs go out through one queue that every worker takes from, fed by a thread, so the
+    build never waits on a full pipe; results come back through one pipe. Each worker
+    also holds the writing end of a pipe of its own, which reads as closed when it has
+    ended, however it ended: a job whose worker died fails with a message, the others
+    are rendered by the workers that remain.
+    """
+
+    def __init__(self, count: int, formats: tuple[str, ...]) -> None:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        self.count = count
+        self.tasks = ctx.SimpleQueue()
+        self.results, results_writer = ctx.Pipe(duplex=False)
+        self.warm, self.submitted = ctx.Event(), ctx.Event()
+        lives = [ctx.Pipe(duplex=False) for _ in range(count)]
+        self.lives = [reader for reader, _ in lives]
+        self.process = ctx.Process(
+            target=_first_worker, name="publisher-worker", daemon=True,
+            args=(os.getpid(), formats, self.tasks, results_writer, ctx.Lock(),
+                  [writer for _, writer in lives], self.warm, self.submitted))
+        self.process.start()
+        results_writer.close()
+        for _, writer in lives:
+            writer.close()
+        self.feeder: Any = None
+        self.finished = False
+
+    def run(self, jobs: list[Job], done: Callable[[Result], None],
+            meanwhile: Callable[[], None]) -> dict[int, Result]:
+        """Render ``jobs`` (taken in this order); results by index into ``jobs``."""
+        import threading
+        from multiprocessing.connection import wait
+
+        def feed() -> None:
+            for task in enumerate(jobs):
+                self.tasks.put(task)
+            for _ in range(self.count):
+                self.tasks.put(None)
+
+        self.submitted.set()
+        self.feeder = threading.Thread(target=feed, name="publisher-feeder", daemon=True)
+        self.feeder.start()
+        meanwhile()
+        results: dict[int, Result] = {}
+        running: dict[int, int] = {}
+        alive = dict(enumerate(self.lives))
+
+        def finish(index: int, result: Result) -> None:
+            results[index] = result
+            done(result)
+
+        channel: list[Any] = [self.results]
+        while len(results) < len(jobs):
+            ready = wait([*channel, *alive.values()])
+            if self.results in ready:  # before any ending: its last result comes first
+                try:
+                    kind, index, payload = self.results.recv()
+                except EOFError:  # every worker has ended
+                    channel = []
+                    continue
+                if kind == "begin":
+                    running[payload] = index
+                else:
+                    running = {k: i for k, i in running.items() if i != index}
+                    finish(index, payload)
+                continue
+            for k in [k for k, life in alive.items() if life in ready]:
+                del alive[k]
+                if k in running:
+                    index = running.pop(k)
+                    finish(index, Result(jobs[index].unit, jobs[index].path,
+                                         error="the worker rendering it ended abruptly"))
+            if not alive:
+                for index, job in enumerate(jobs):
+                    if index not in results:
+                        finish(index, Result(job.unit, job.path,
+                                             error="no worker was left to render it"))
+        self.finished = True
+        return results
+
+    def close(self) -> None:
+        """Wait for the workers to end (at once if the jobs did not all go out)."""
+        if not self.finished:  # the build stopped early: the jobs left are not wanted
+            self.process.terminate()  # its workers die with it
+        self.process.join()
+        for life in self.lives:
+            life.close()
+        self.results.close()
+
+
 class Renderer:
-    """Renders jobs in-process or in a pool of forked workers (``fork``: no fork server or
-    resource tracker process is started; each worker dies with the build, see
+    """Renders jobs in-process or in worker processes (:class:`Workers`: forked, no fork
+    server or resource tracker process; each worker dies with the build, see
     :func:`die_with_parent`).
 
-    Workers are started before the build has finished planning, so they import WeasyPrint
+    Workers are started before the build has finished planning, so they load WeasyPrint
     and python-docx while the main process reads and translates: as soon as the build
     knows it has work, or, on a first build, before it has read the statements (see
-    :meth:`engage`). A pool forks all its ``workers`` processes at the first call for
-    work (the ``fork`` context starts no process later), so the build sizes it to its
-    outputs.
+    :meth:`engage`). Their number is fixed when they start, so the build sizes them to
+    its outputs. A process that has the engines loaded already (``publisher serve``)
+    renders one worker's jobs itself.
     """
 
     def __init__(self, workers: int, formats: tuple[str, ...]) -> None:
         self.workers = workers
         self.formats = formats
         self.started = 0
-        self.pool = None
-        if workers > 1 or engine_to_load(formats):
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            global _jobs_submitted
-            ctx = multiprocessing.get_context("fork")
-            self.jobs_submitted = _jobs_submitted = ctx.Event()
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx,
-                                            initializer=_start_worker,
-                                            initargs=(os.getpid(), formats))
-        self.first_pages = False
+        self.in_process = workers <= 1 and not engine_to_load(formats)
+        self.pool: Workers | None = None
 
     def engage(self, outputs: int, pdfs: int = 0) -> None:
         """Start workers for ``outputs`` outputs (``pdfs`` of them PDFs), if not yet
-        running: a worker with more than one PDF to make renders a throw-away page first
-        if it gets the time."""
-        if self.pool is None:
+        running: with more PDFs than workers, the first worker renders a throw-away page
+        before the others are forked from it, if it gets the time."""
+        if self.in_process:
             return
-        for _ in range(min(self.workers, outputs) - self.started):
-            self.pool.submit(_ready)
-            self.started += 1
-        if pdfs > self.started and not self.first_pages:
-            self.first_pages = True
-            for _ in range(self.started):
-                self.pool.submit(_first_page)
+        if self.pool is None and outputs > 0:
+            self.started = min(self.workers, outputs)
+            self.pool = Workers(self.started, self.formats)
+        if self.pool is not None and pdfs > self.started:
+            self.pool.warm.set()
 
     def run(self, jobs: list[Job], done: Callable[[Result], None],
             meanwhile: Callable[[], None] = lambda: None) -> list[Result]:
         """Render every job; results come back in job order. ``meanwhile`` runs in this
-        process while the workers render (with one worker: before rendering)."""
-        if self.pool is None or not self.started:
+        process while the workers render (with no workers: before rendering)."""
+        if self.pool is None:
             meanwhile()
             load_engines(self.formats)
             results = []
@@ -623,22 +748,14 @@ class Renderer:
                 done(result)
                 results.append(result)
             return results
-        from concurrent.futures import as_completed
-
         # Longest first, one output per task: the workers take the next from a shared
         # queue, so the short ones left at the end even out when each worker finishes.
         ordered = sorted(jobs, key=estimated_cost, reverse=True)
-        by_path: dict[Path, Result] = {}
-        self.jobs_submitted.set()
-        futures = [self.pool.submit(render, job) for job in ordered]
-        meanwhile()
-        for future in as_completed(futures):
-            result = future.result()
-            by_path[result.path] = result
-            done(result)
+        by_index = self.pool.run(ordered, done, meanwhile)
+        by_path = {ordered[i].path: result for i, result in by_index.items()}
         return [by_path[job.path] for job in jobs]
 
     def close(self) -> None:
         if self.pool is not None:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+            self.pool.close()
             self.pool = None

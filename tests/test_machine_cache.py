@@ -209,13 +209,15 @@ def test_a_process_with_the_engines_loaded_renders_one_worker_in_process():
     assert not matrix.engine_to_load(["html", "pdf", "docx"])
     renderer = matrix.Renderer(1, ("docx", "html", "pdf"))
     try:
-        assert renderer.pool is None
+        assert renderer.in_process
         renderer.engage(3, 1)
-        assert renderer.started == 0
+        assert renderer.started == 0 and renderer.pool is None
     finally:
         renderer.close()
-    several = matrix.Renderer(2, ("pdf",))  # two workers: a pool, as ever
+    several = matrix.Renderer(2, ("pdf",))  # two workers: worker processes, as ever
     try:
-        assert several.pool is not None
+        assert not several.in_process
+        several.engage(2, 2)
+        assert several.started == 2 and several.pool is not None
     finally:
         several.close()

@@ -269,3 +269,61 @@ def test_the_longest_outputs_are_rendered_first(project, sample):
         editions["en"].statement, blocks=editions["en"].statement.blocks[:2]))
     assert estimated_cost(Job(Unit(sample.slug, "en", "pdf"), short, project.templates,
                               Path("en.pdf"))) < costs["en", "pdf"]
+
+
+_WORKERS_PROBE = """
+import json, os, sys
+from pathlib import Path
+from publisher import matrix
+from publisher.build import BuildOptions, build
+from publisher.project import Project
+
+log = Path(sys.argv[2])
+real_load, real_render = matrix.load_engines, matrix.render
+
+def load_engines(formats):
+    with log.open("a") as f:
+        f.write(json.dumps(["load", os.getpid()]) + "\\n")
+    real_load(formats)
+
+def render(job):
+    if job.unit.lang == sys.argv[3] and job.unit.fmt == "html":
+        os._exit(3)  # a worker dies as a crash in a library would end it
+    with log.open("a") as f:
+        f.write(json.dumps(["render", os.getpid()]) + "\\n")
+    return real_render(job)
+
+matrix.load_engines, matrix.render = load_engines, render
+report = build(Project(Path(sys.argv[1])), BuildOptions(formats=["html", "pdf"], jobs=2,
+                                                          languages=("en", "fr", "de")))
+print(json.dumps({"built": report.built,
+                  "failed": [[f.lang, f.format, f.error] for f in report.failures]}))
+"""
+
+
+def workers_probe(tmp_path: Path, die: str) -> tuple[dict, list]:
+    proj = copy_project(tmp_path / "p")
+    log = tmp_path / "log.jsonl"
+    log.touch()
+    proc = subprocess.run([sys.executable, "-c", _WORKERS_PROBE, str(proj), str(log), die],
+                          capture_output=True, text=True, env={**os.environ,
+                                                               "PYTHONPATH": str(ROOT)},
+                          timeout=300, check=True)
+    lines = [json.loads(line) for line in log.read_text().splitlines()]
+    return json.loads(proc.stdout.strip().splitlines()[-1]), lines
+
+
+def test_workers_load_the_engines_once_between_them(tmp_path):
+    """Both workers are forked from one process once it has loaded the engines."""
+    summary, log = workers_probe(tmp_path, die="none")
+    assert summary == {"built": 6, "failed": []}
+    loads = [pid for kind, pid in log if kind == "load"]
+    renderers = {pid for kind, pid in log if kind == "render"}
+    assert len(loads) == 1 and len(renderers) == 2 and loads[0] not in renderers
+
+
+def test_a_worker_that_dies_fails_its_output_and_the_others_are_built(tmp_path):
+    summary, _log = workers_probe(tmp_path, die="fr")
+    assert summary["built"] == 5
+    assert [(lang, fmt) for lang, fmt, _error in summary["failed"]] == [("fr", "html")]
+    assert "ended abruptly" in summary["failed"][0][2]

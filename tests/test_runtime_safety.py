@@ -423,6 +423,28 @@ def test_render_workers_die_with_a_killed_build(tmp_path):
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
+def test_ctrl_c_stops_the_build_and_its_workers_quietly(tmp_path):
+    """Ctrl-C reaches the whole process group: the build stops its workers itself (they
+    ignore it), says it was stopped, and no worker prints a traceback or lives on."""
+    root = copy_project(tmp_path)
+    proc = start_build(root, "--format", "html,pdf", "--lang", "en,fr,de,it", "-j", "2")
+    stderr = root / "stderr.txt"
+    deadline = time.monotonic() + 120
+    while "[1/8]" not in stderr.read_text(encoding="utf-8"):
+        assert proc.poll() is None and time.monotonic() < deadline, stderr.read_text()
+        time.sleep(0.01)
+    workers = descendants(proc.pid)
+    assert len(workers) >= 2
+    for pid in [proc.pid, *workers]:  # as a terminal sends it: to every process
+        os.kill(pid, signal.SIGINT)
+    assert proc.wait(timeout=60) == 1
+    assert_all_gone(workers)
+    said = stderr.read_text(encoding="utf-8")
+    assert "Traceback" not in said and "Aborted" in said, said
+    assert not (root / "build" / matrix.MANIFEST).exists()
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")
 def test_font_workers_die_with_a_killed_build(tmp_path):
     root = copy_project(tmp_path)
     cache = tmp_path / "cache"  # empty: the build first makes the font instances
