@@ -550,17 +550,18 @@ class WorkerDied(PublisherError):
 
 
 def _serve_jobs(me: int, tasks: Any, results: Any, lock: Any) -> None:
-    """A worker's loop: take the next job, say so, render it, send the result."""
+    """A worker's loop: take the next group of jobs, say so, render each and send its
+    result."""
     while True:
         task = tasks.get()
         if task is None:
             return
-        index, job = task
         with lock:
-            results.send(("begin", index, me))
-        result = render(job)
-        with lock:
-            results.send(("done", index, result))
+            results.send(("begin", [index for index, _job in task], me))
+        for index, job in task:
+            result = render(job)
+            with lock:
+                results.send(("done", index, result))
 
 
 def _first_worker(parent: int, formats: tuple[str, ...], tasks: Any, results: Any,
@@ -640,15 +641,16 @@ class Workers:
         self.feeder: Any = None
         self.finished = False
 
-    def run(self, jobs: list[Job], done: Callable[[Result], None],
+    def run(self, jobs: list[Job], groups: list[list[int]], done: Callable[[Result], None],
             meanwhile: Callable[[], None]) -> dict[int, Result]:
-        """Render ``jobs`` (taken in this order); results by index into ``jobs``."""
+        """Render ``jobs``, a group (indices into ``jobs``) at a time, in this order;
+        results by index into ``jobs``."""
         import threading
         from multiprocessing.connection import wait
 
         def feed() -> None:
-            for task in enumerate(jobs):
-                self.tasks.put(task)
+            for group in groups:
+                self.tasks.put([(index, jobs[index]) for index in group])
             for _ in range(self.count):
                 self.tasks.put(None)
 
@@ -657,7 +659,7 @@ class Workers:
         self.feeder.start()
         meanwhile()
         results: dict[int, Result] = {}
-        running: dict[int, int] = {}
+        running: dict[int, set[int]] = {}
         alive = dict(enumerate(self.lives))
 
         def finish(index: int, result: Result) -> None:
@@ -674,15 +676,15 @@ class Workers:
                     channel = []
                     continue
                 if kind == "begin":
-                    running[payload] = index
+                    running[payload] = set(index)
                 else:
-                    running = {k: i for k, i in running.items() if i != index}
+                    for given in running.values():
+                        given.discard(index)
                     finish(index, payload)
                 continue
             for k in [k for k, life in alive.items() if life in ready]:
                 del alive[k]
-                if k in running:
-                    index = running.pop(k)
+                for index in sorted(running.pop(k, ())):
                     finish(index, Result(jobs[index].unit, jobs[index].path,
                                          error="the worker rendering it ended abruptly"))
             if not alive:
@@ -748,12 +750,20 @@ class Renderer:
                 done(result)
                 results.append(result)
             return results
-        # Longest first, one output per task: the workers take the next from a shared
-        # queue, so the short ones left at the end even out when each worker finishes.
-        ordered = sorted(jobs, key=estimated_cost, reverse=True)
-        by_index = self.pool.run(ordered, done, meanwhile)
-        by_path = {ordered[i].path: result for i, result in by_index.items()}
-        return [by_path[job.path] for job in jobs]
+        # An edition's outputs together, one worker's task, when there are editions
+        # enough to keep every worker busy (a worker that renders every edition holds
+        # every language's fonts and dictionaries); else one output per task. Longest
+        # first: the workers take the next from a shared queue, so the short ones left
+        # at the end even out when each worker finishes.
+        editions = {(job.unit.slug, job.unit.lang) for job in jobs}
+        by_key: dict[object, list[int]] = {}
+        for index, job in enumerate(jobs):
+            key = (job.unit.slug, job.unit.lang) if len(editions) > self.started else index
+            by_key.setdefault(key, []).append(index)
+        groups = sorted(by_key.values(), reverse=True,
+                        key=lambda group: sum(estimated_cost(jobs[i]) for i in group))
+        by_index = self.pool.run(jobs, groups, done, meanwhile)
+        return [by_index[index] for index in range(len(jobs))]
 
     def close(self) -> None:
         if self.pool is not None:

@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from functools import lru_cache
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
@@ -89,7 +88,7 @@ class _Resolver:
     def of(cls, parts: dict[str, bytes]) -> _Resolver:
         theme = next((n for n in sorted(parts)
                       if n.startswith("word/theme/") and n.endswith(".xml")), None)
-        return _resolver(parts["word/styles.xml"], parts[theme] if theme else None)
+        return cls.read(parts["word/styles.xml"], parts[theme] if theme else None)
 
     @classmethod
     def read(cls, styles_xml: bytes, theme_xml: bytes | None) -> _Resolver:
@@ -169,13 +168,6 @@ class _Resolver:
             if name is not None:
                 return name
         return None
-
-
-@lru_cache(maxsize=8)
-def _resolver(styles_xml: bytes, theme_xml: bytes | None) -> _Resolver:
-    """Read once per process for each styles part: every edition of a template has the
-    same one (the resolver is only read from)."""
-    return _Resolver.read(styles_xml, theme_xml)
 
 
 def _theme_fonts(theme_xml: bytes | None) -> dict[str, str]:
