@@ -12,6 +12,12 @@ import os
 from dataclasses import dataclass
 
 
+def shown(value: str, width: int = 60) -> str:
+    """A value quoted inside a one-line message: control characters escaped, shortened."""
+    text = "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
 def display_path(path: str | os.PathLike[str] | None) -> str | None:
     """A path as a person would type it: relative to the working directory when inside it."""
     if path is None:

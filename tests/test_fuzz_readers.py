@@ -25,7 +25,8 @@ from publisher.readers.markdown import (
     KNOWN, MAX_BLOCK_DEPTH, MAX_INLINE_DEPTH, parse_inline, read_statement,
 )
 from publisher.readers.mission import KNOWN as MISSION_KEYS
-from publisher.readers.mission import read_emblem, read_mission
+from publisher.readers.emblem import read_emblem
+from publisher.readers.mission import read_mission
 
 FIXTURES = Path(__file__).parent / "fixtures" / "missions"
 SLOW = settings(suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,

@@ -23,7 +23,8 @@ from publisher.model import Quote, Sup
 from publisher.readers.markdown import (
     KNOWN, MAX_BLOCK_DEPTH, MAX_INLINE_DEPTH, parse_inline, read_statement,
 )
-from publisher.readers.mission import MAX_EMBLEM_BYTES, read_emblem, read_mission
+from publisher.readers.emblem import MAX_EMBLEM_BYTES, read_emblem
+from publisher.readers.mission import read_mission
 from publisher.writers.html import data_uri
 
 from .conftest import ROOT

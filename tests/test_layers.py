@@ -69,3 +69,27 @@ def test_the_pipeline_names_every_command_once_and_loads_none_of_them():
     for name in pipeline.__all__:
         if not name.startswith(("import_", "export_", "Draft", "Import", "Translation")):
             assert getattr(pipeline, name) is not None
+
+
+def test_a_worker_renders_without_the_statement_reader(tmp_path):
+    """A worker is sent translated editions: loading the writers and embedding the emblem
+    must not load the Markdown and YAML readers (a tenth of a second at its first
+    output)."""
+    import subprocess
+    import sys
+
+    from .conftest import cli_env
+
+    from PIL import Image
+
+    emblem = tmp_path / "emblem.png"
+    Image.new("RGB", (4, 4), "navy").save(emblem)
+    probe = ("import sys\nfrom publisher import matrix\n"
+             "matrix.load_engines(('docx', 'html', 'pdf'))\n"
+             "from publisher.readers.emblem import read_emblem\n"
+             f"assert read_emblem({str(emblem)!r})[0] == 'image/png'\n"
+             "print(sorted(m for m in ('markdown_it', 'yaml', 'publisher.readers.markdown') "
+             "if m in sys.modules))\n")
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         env=cli_env(), check=True, cwd=tmp_path).stdout
+    assert out.strip().splitlines()[-1] == "[]"

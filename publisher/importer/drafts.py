@@ -285,7 +285,7 @@ def _joined(lines: list[tuple[int, list[Piece]]], separator: str) -> str:
 
 
 def _shown(text: str) -> str:
-    from ..readers.markdown import shown
+    from ..errors import shown
 
     return "'" + shown(text.strip(), 40) + "'"
 
@@ -524,7 +524,7 @@ def _read_docx(path: Path, raw: bytes) -> Draft:
 
 
 def _reason(exc: Exception) -> str:
-    from ..readers.markdown import shown
+    from ..errors import shown
 
     text = str(exc).split("\n")[0].strip()
     return shown(f"{type(exc).__name__}: {text}" if text else type(exc).__name__, 100)

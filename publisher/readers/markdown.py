@@ -28,7 +28,7 @@ from markdown_it.rules_inline import StateInline
 from markdown_it.rules_inline import link as _commonmark_link
 from markdown_it.token import Token
 
-from ..errors import PublisherError, StatementError
+from ..errors import PublisherError, StatementError, shown
 from ..model import (
     Block, Code, Emph, Footnote, FootnoteRef, HardBreak, Heading, Inline, Link, ListBlock,
     Meta, Paragraph, Quote, RichText, Rule, Statement, Strong, Sub, Sup, Text,
@@ -151,12 +151,6 @@ _NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ff
 surrogates, U+FFFE and U+FFFF."""
 _YAML_DEPTH = 10
 """Front matter is a mapping of values and lists; deeper nesting is refused unread."""
-
-
-def shown(value: str, width: int = 60) -> str:
-    """A value quoted inside a one-line message: control characters escaped, shortened."""
-    text = "".join(ch if ch.isprintable() or ch == " " else repr(ch)[1:-1] for ch in value)
-    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def check_characters(text: str, path: str | None, line: int | None,

@@ -295,7 +295,7 @@ def _set_language(document: Document, edition: Edition) -> None:
 def _emblem_picture(edition: Edition) -> io.BytesIO | None:
     """The emblem as a picture Word can place: the PNG itself, or the PNG beside an SVG,
     read through the same checks as the profile's (see :func:`read_emblem`)."""
-    from ..readers.mission import read_emblem
+    from ..readers.emblem import read_emblem
 
     if not edition.mission.emblem:
         return None

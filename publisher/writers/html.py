@@ -192,7 +192,7 @@ def data_uri(path: Path) -> str:
     script or load anything; a regular file, no link, at most 1 MiB), so what is embedded
     in a published page is what the profile was checked for, whatever the path names now.
     """
-    from ..readers.mission import read_emblem
+    from ..readers.emblem import read_emblem
 
     kind, data = read_emblem(path)
     return f"data:{kind};base64,{base64.b64encode(data).decode('ascii')}"
