@@ -43,6 +43,7 @@ import inspect
 import struct
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 from io import BytesIO
@@ -97,17 +98,11 @@ class Codes:
     uses: dict[tuple[int, str, float], int] = field(default_factory=dict)
     natural: dict[tuple[int, float], float] = field(default_factory=dict)
 
-    def code(self, glyph: int, text: str, width: float) -> int:
-        code = self.uses.setdefault((glyph, text, width), len(self.uses) + 1)
-        if code > 0xFFFF:
-            raise OverflowError("more than 65,535 distinct glyph uses in one font")
-        return code
-
 
 # -- drawing --------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(slots=True)
 class _Glyph:
     glyph: int  # -1: nothing drawn (an empty glyph), only the pen moves
     text: str | None  # None: a cluster's further glyph, drawn as an outline, not text
@@ -123,8 +118,10 @@ def _units(starts: list[int], texts: dict[int, str]) -> dict[int, int]:
     offset; as a character of its own, drawn there, pdfium reads a space before it
     («إيمانا ً») and poppler may put it on a line of its own."""
     carrier = {start: start for start in starts}
+    category = unicodedata.category
     for previous, start in zip(starts, starts[1:], strict=False):
-        if unicodedata.category(texts[start][:1]) in ("Mn", "Me"):
+        first = texts[start][:1]
+        if first >= "\u0300" and category(first) in ("Mn", "Me"):  # no mark lies below
             carrier[start] = carrier[previous]
     return carrier
 
@@ -133,10 +130,22 @@ _GLYPH_INFO = struct.Struct("=Iiii4x")
 """``PangoGlyphInfo``: the glyph, its geometry (width, x and y offset), its attributes."""
 
 
+@lru_cache(maxsize=1)
+def _packed_glyph_infos() -> bool:
+    return bool(ffi.sizeof("PangoGlyphInfo") == _GLYPH_INFO.size)
+
+
+@lru_cache(maxsize=1)
+def _font_size_from_style() -> bool:
+    """Pango before 1.48.2 gives fonts a wrong size (Pango's issue 530): WeasyPrint then
+    takes the style's, and so do we."""
+    return bool(pango.pango_version() < 14802)
+
+
 def _glyph_infos(glyph_string: Any, count: int) -> list[tuple[int, int, int, int]]:
     """(glyph, width, x_offset, y_offset) of each glyph, read in one go (element by
     element through cffi costs a third of the text layer's time)."""
-    if ffi.sizeof("PangoGlyphInfo") == _GLYPH_INFO.size:
+    if _packed_glyph_infos():
         data = ffi.buffer(glyph_string.glyphs, count * _GLYPH_INFO.size)
         return list(_GLYPH_INFO.iter_unpack(data))
     infos = [glyph_string.glyphs[i] for i in range(count)]  # pragma: no cover
@@ -149,7 +158,8 @@ def _run_glyphs(glyph_item: Any, utf8: bytes, font_size: float, codes: Codes
     """A run's glyphs in visual order; each unit's text (see :func:`_units`) on the first
     glyph of its letter, in logical order; the unit's other glyphs carry none."""
     item = glyph_item.item
-    pango_font = item.analysis.font
+    analysis = item.analysis
+    pango_font = analysis.font
     glyph_string = glyph_item.glyphs
     count = glyph_string.num_glyphs
     clusters = ffi.unpack(glyph_string.log_clusters, count)
@@ -157,7 +167,7 @@ def _run_glyphs(glyph_item: Any, utf8: bytes, font_size: float, codes: Codes
     ends = dict(zip(starts, [*starts[1:], item.length], strict=True))
     offset = item.offset
     texts = {start: utf8[offset + start:offset + ends[start]].decode() for start in starts}
-    rtl = bool(item.analysis.level % 2)
+    rtl = bool(analysis.level % 2)
     carrier = _units(starts, texts)
     unit_text: dict[int, str] = {}
     for start in starts:  # logical order
@@ -170,11 +180,12 @@ def _run_glyphs(glyph_item: Any, utf8: bytes, font_size: float, codes: Codes
     scale = FROM_UNITS * 1000 / font_size
     empty, unknown = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
     natural_widths = codes.natural
-    glyphs = []
+    glyphs: list[_Glyph] = []
+    append = glyphs.append
     for start, (glyph, width, x_offset, y_offset) in zip(
             clusters, _glyph_infos(glyph_string, count), strict=True):
         text = None
-        if carrier[start] == start and start in unit_text:
+        if start in unit_text and carrier[start] == start:
             text = unit_text.pop(start)
         if glyph == empty:
             glyph = -1
@@ -189,8 +200,8 @@ def _run_glyphs(glyph_item: Any, utf8: bytes, font_size: float, codes: Codes
             found = natural_widths.get((glyph, font_size))
             natural = found if found is not None else _natural_width(
                 codes, pango_font, glyph, font_size)
-        glyphs.append(_Glyph(glyph, text, width * scale, x_offset * scale,
-                             -y_offset * FROM_UNITS, natural))
+        append(_Glyph(glyph, text, width * scale, x_offset * scale, -y_offset * FROM_UNITS,
+                      natural))
     return glyphs
 
 
@@ -234,28 +245,35 @@ def _show(stream: Any, font: Any, codes: Codes, glyphs: list[_Glyph]
         parts.append(f"{-start}")
     drift = positions[0] - start  # where the pen is short of the exact position
     hexes: list[str] = []
+    uses, to_unicode, widths = codes.uses, font.to_unicode, font.widths
+    spaces = [g.text is not None and g.text.isspace() for g in text_glyphs]
+    spaces.append(False)
     for i, g in enumerate(text_glyphs):
-        assert g.text is not None
+        text = g.text
+        assert text is not None
         move = positions[i + 1] - positions[i] + drift
         # A glyph keeps the font's width, and a small difference (kerning) or any
         # difference next to a space (justification) stays a move in the TJ array, as
         # WeasyPrint writes it: one code per glyph. A difference inside a word that a
         # reader could take for a word gap (an Arabic kern, a mark's offset) goes into
         # the code's own width instead.
-        width = round(g.natural, PRECISION) + 0.0
-        spacing = g.text.isspace() or (
-            i + 1 < len(text_glyphs) and (text_glyphs[i + 1].text or "x").isspace())
-        if abs(move - g.natural) >= FOLD and not spacing:
+        natural = g.natural
+        width = round(natural, PRECISION) + 0.0
+        if abs(move - natural) >= FOLD and not (spaces[i] or spaces[i + 1]):
             width = round(move, PRECISION) + 0.0
-        code = codes.code(g.glyph, g.text, width)
-        font.to_unicode.setdefault(g.glyph, g.text)  # the glyphs the subset keeps
-        font.widths.setdefault(g.glyph, width)
+        glyph = g.glyph
+        code = uses.setdefault((glyph, text, width), len(uses) + 1)
+        if code > 0xFFFF:
+            raise OverflowError("more than 65,535 distinct glyph uses in one font")
+        to_unicode.setdefault(glyph, text)  # the glyphs the subset keeps
+        widths.setdefault(glyph, width)
         hexes.append(f"{code:04x}")
         drift = move - width
-        if round(drift, PRECISION):
-            parts.append("<" + "".join(hexes) + f">{-round(drift, PRECISION)}")
+        rounded = round(drift, PRECISION)
+        if rounded:
+            parts.append("<" + "".join(hexes) + f">{-rounded}")
             hexes = []
-            drift -= round(drift, PRECISION)
+            drift -= rounded
     if hexes:
         parts.append("<" + "".join(hexes) + ">")
     stream.show_text("".join(parts))
@@ -341,7 +359,7 @@ def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsi
         if not _plain_font(font):
             return _ORIGINAL["draw_first_line"](stream, textbox, text_overflow,
                                                 block_ellipsis, matrix)
-        if pango.pango_version() < 14802:  # Pango's issue 530, as WeasyPrint does
+        if _font_size_from_style():  # as WeasyPrint does
             font_size = textbox.style["font_size"]
         runs.append((glyph_item, font, font_size))
 
