@@ -294,18 +294,20 @@ def render(job):
     return real_render(job)
 
 matrix.load_engines, matrix.render = load_engines, render
-report = build(Project(Path(sys.argv[1])), BuildOptions(formats=["html", "pdf"], jobs=2,
+report = build(Project(Path(sys.argv[1])), BuildOptions(formats=["html", "pdf"],
+                                                          jobs=int(sys.argv[4]),
                                                           languages=("en", "fr", "de")))
 print(json.dumps({"built": report.built,
                   "failed": [[f.lang, f.format, f.error] for f in report.failures]}))
 """
 
 
-def workers_probe(tmp_path: Path, die: str) -> tuple[dict, list]:
+def workers_probe(tmp_path: Path, die: str, jobs: int = 2) -> tuple[dict, list]:
     proj = copy_project(tmp_path / "p")
     log = tmp_path / "log.jsonl"
     log.touch()
-    proc = subprocess.run([sys.executable, "-c", _WORKERS_PROBE, str(proj), str(log), die],
+    proc = subprocess.run([sys.executable, "-c", _WORKERS_PROBE, str(proj), str(log), die,
+                           str(jobs)],
                           capture_output=True, text=True, env={**os.environ,
                                                                "PYTHONPATH": str(ROOT)},
                           timeout=300, check=True)
@@ -330,3 +332,14 @@ def test_a_worker_that_dies_fails_its_outputs_and_the_others_are_built(tmp_path)
     assert sorted((lang, fmt) for lang, fmt, _error in summary["failed"]) == [
         ("fr", "html"), ("fr", "pdf")]
     assert all("ended abruptly" in error for _lang, _fmt, error in summary["failed"])
+
+
+def test_the_only_worker_dying_fails_what_is_left_and_nothing_hangs(tmp_path):
+    """With one worker (it renders in the process that loaded the engines), its death
+    fails the output it was making and every output not yet made, each with a message."""
+    summary, _log = workers_probe(tmp_path, die="fr", jobs=1)
+    failed = {(lang, fmt): error for lang, fmt, error in summary["failed"]}
+    assert summary["built"] + len(failed) == 6 and ("fr", "html") in failed
+    assert "ended abruptly" in failed["fr", "html"]
+    assert all("ended abruptly" in error or "no worker was left" in error
+               for error in failed.values())
