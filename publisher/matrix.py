@@ -549,50 +549,50 @@ class WorkerDied(PublisherError):
     """A worker process ended while it was rendering an output."""
 
 
-def _serve_jobs(me: int, tasks: Any, results: Any, lock: Any) -> None:
-    """A worker's loop: take the next group of jobs, say so, render each and send its
-    result."""
+def _serve_jobs(inbox: Any, outbox: Any) -> None:
+    """A worker's loop: take the next group of jobs from ``inbox``, render each, send
+    its result to ``outbox``; end at None or when the build has gone."""
     while True:
-        task = tasks.get()
+        try:
+            task = inbox.recv()
+        except EOFError:
+            return
         if task is None:
             return
-        with lock:
-            results.send(("begin", [index for index, _job in task], me))
         for index, job in task:
-            result = render(job)
-            with lock:
-                results.send(("done", index, result))
+            outbox.send((index, render(job)))
 
 
-def _first_worker(parent: int, formats: tuple[str, ...], tasks: Any, results: Any,
-                  lock: Any, lives: list[Any], warm: Any, submitted: Any) -> None:
+def _first_worker(parent: int, formats: tuple[str, ...], pipes: list[tuple[Any, Any]],
+                  flags: Any) -> None:
     """The process the workers are forked from: it loads the engines (and renders a
-    throw-away page if it has the time), then forks one worker per pipe in ``lives``,
-    which start with everything loaded, and waits for them. It renders nothing itself,
-    so a worker that dies takes no other with it; they all die with it. With one
-    worker's jobs it renders them itself."""
+    throw-away page if it has the time), then forks one worker per pair of ``pipes``
+    (its jobs in, its results out), which start with everything loaded, and waits for
+    them. It renders nothing itself, so a worker that dies takes no other with it; they
+    all die with it. With one worker's jobs it renders them itself."""
     import signal
 
     die_with_parent(parent)
     # Ctrl-C is the build's to handle: it stops the workers (see Workers.close).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     load_engines(formats)
-    if warm.is_set() and not submitted.is_set():
+    if flags[WARM] and not flags[SUBMITTED]:
         _first_page()
-    if len(lives) == 1:  # a worker of its own would cost a fork and take over nothing
-        _serve_jobs(0, tasks, results, lock)
+    if len(pipes) == 1:  # a worker of its own would cost a fork and take over nothing
+        _serve_jobs(*pipes[0])
         return
     children = []
-    for me, own in enumerate(lives):
+    for own in pipes:
         pid = os.fork()
         if pid == 0:
             code = 1
             try:
                 die_with_parent(os.getppid())
-                for life in lives:
-                    if life is not own:
-                        life.close()
-                _serve_jobs(me, tasks, results, lock)
+                for pair in pipes:
+                    if pair is not own:
+                        for end in pair:
+                            end.close()
+                _serve_jobs(*own)
                 code = 0
             except BaseException:  # pragma: no cover - reported by the build as a death
                 import traceback
@@ -601,10 +601,16 @@ def _first_worker(parent: int, formats: tuple[str, ...], tasks: Any, results: An
             finally:
                 os._exit(code)
         children.append(pid)
-    for life in lives:
-        life.close()
+    for pair in pipes:
+        for end in pair:
+            end.close()
     for pid in children:
         os.waitpid(pid, 0)
+
+
+WARM, SUBMITTED = 0, 1
+"""The build's flags to the first worker, in shared memory without a lock (no process
+can die holding one): render a throw-away page if there is time; the jobs are queued."""
 
 
 class Workers:
@@ -613,11 +619,13 @@ class Workers:
     :func:`_first_worker`). Started as soon as the build knows it will need them, so
     the engines load while it plans.
 
-    Jobs go out through one queue that every worker takes from, fed by a thread, so the
-    build never waits on a full pipe; results come back through one pipe. Each worker
-    also holds the writing end of a pipe of its own, which reads as closed when it has
-    ended, however it ended: a job whose worker died fails with a message, the others
-    are rendered by the workers that remain.
+    Each worker has a pipe of its own for its jobs and one for its results, so no lock
+    is shared between processes (a process that dies holding one would stop the rest).
+    The build hands a worker the next group of jobs when it has sent the results of the
+    last (longest first, so the short ones even out the end), through a thread per
+    worker, so the build never waits on a full pipe. A worker's results pipe reads as
+    closed when it has ended, however it ended: the jobs it had been given and had not
+    finished fail with a message, and the others go to the workers that remain.
     """
 
     def __init__(self, count: int, formats: tuple[str, ...]) -> None:
@@ -625,73 +633,93 @@ class Workers:
 
         ctx = multiprocessing.get_context("fork")
         self.count = count
-        self.tasks = ctx.SimpleQueue()
-        self.results, results_writer = ctx.Pipe(duplex=False)
-        self.warm, self.submitted = ctx.Event(), ctx.Event()
-        lives = [ctx.Pipe(duplex=False) for _ in range(count)]
-        self.lives = [reader for reader, _ in lives]
-        self.process = ctx.Process(
-            target=_first_worker, name="publisher-worker", daemon=True,
-            args=(os.getpid(), formats, self.tasks, results_writer, ctx.Lock(),
-                  [writer for _, writer in lives], self.warm, self.submitted))
+        jobs_pipes = [ctx.Pipe(duplex=False) for _ in range(count)]
+        result_pipes = [ctx.Pipe(duplex=False) for _ in range(count)]
+        self.inboxes = [writer for _, writer in jobs_pipes]
+        self.outboxes = [reader for reader, _ in result_pipes]
+        self.flags = ctx.RawArray("b", 2)
+        worker_ends = [(jobs_reader, results_writer) for (jobs_reader, _), (_, results_writer)
+                       in zip(jobs_pipes, result_pipes, strict=True)]
+        self.process = ctx.Process(target=_first_worker, name="publisher-worker", daemon=True,
+                                   args=(os.getpid(), formats, worker_ends, self.flags))
         self.process.start()
-        results_writer.close()
-        for _, writer in lives:
-            writer.close()
-        self.feeder: Any = None
+        for pair in worker_ends:
+            for end in pair:
+                end.close()
         self.finished = False
+
+    def warm(self) -> None:
+        """Ask for a throw-away page before the first job, if there is time."""
+        self.flags[WARM] = 1
 
     def run(self, jobs: list[Job], groups: list[list[int]], done: Callable[[Result], None],
             meanwhile: Callable[[], None]) -> dict[int, Result]:
         """Render ``jobs``, a group (indices into ``jobs``) at a time, in this order;
         results by index into ``jobs``."""
+        import queue
         import threading
+        from collections import deque
         from multiprocessing.connection import wait
 
-        def feed() -> None:
-            for group in groups:
-                self.tasks.put([(index, jobs[index]) for index in group])
-            for _ in range(self.count):
-                self.tasks.put(None)
+        mailboxes: list[queue.SimpleQueue[Any]] = [queue.SimpleQueue() for _ in self.inboxes]
 
-        self.submitted.set()
-        self.feeder = threading.Thread(target=feed, name="publisher-feeder", daemon=True)
-        self.feeder.start()
-        meanwhile()
+        def post(k: int) -> None:  # a worker's thread: what the build hands it, in order
+            while True:
+                item = mailboxes[k].get()
+                try:
+                    self.inboxes[k].send(item)
+                except OSError:  # the worker has ended: its results pipe says so
+                    return
+                if item is None:
+                    return
+
+        for k in range(self.count):
+            threading.Thread(target=post, args=(k,), name=f"publisher-jobs-{k}",
+                             daemon=True).start()
+        waiting = deque(groups)
+        given: dict[int, set[int]] = {}
         results: dict[int, Result] = {}
-        running: dict[int, set[int]] = {}
-        alive = dict(enumerate(self.lives))
+
+        def hand(k: int) -> None:
+            if waiting:
+                group = waiting.popleft()
+                given[k] = set(group)
+                mailboxes[k].put([(index, jobs[index]) for index in group])
+            else:
+                given.pop(k, None)
+                mailboxes[k].put(None)
 
         def finish(index: int, result: Result) -> None:
             results[index] = result
             done(result)
 
-        channel: list[Any] = [self.results]
+        for k in range(self.count):
+            hand(k)
+        self.flags[SUBMITTED] = 1
+        meanwhile()
+        alive = dict(enumerate(self.outboxes))
         while len(results) < len(jobs):
-            ready = wait([*channel, *alive.values()])
-            if self.results in ready:  # before any ending: its last result comes first
+            ready = wait(list(alive.values()))
+            for k in [k for k, conn in alive.items() if conn in ready]:
                 try:
-                    kind, index, payload = self.results.recv()
-                except EOFError:  # every worker has ended
-                    channel = []
+                    index, result = alive[k].recv()
+                except EOFError:  # the worker has ended
+                    del alive[k]
+                    for index in sorted(given.pop(k, ())):
+                        finish(index, Result(jobs[index].unit, jobs[index].path,
+                                             error="the worker rendering it ended abruptly"))
+                    mailboxes[k].put(None)
                     continue
-                if kind == "begin":
-                    running[payload] = set(index)
-                else:
-                    for given in running.values():
-                        given.discard(index)
-                    finish(index, payload)
-                continue
-            for k in [k for k, life in alive.items() if life in ready]:
-                del alive[k]
-                for index in sorted(running.pop(k, ())):
-                    finish(index, Result(jobs[index].unit, jobs[index].path,
-                                         error="the worker rendering it ended abruptly"))
+                finish(index, result)
+                given[k].discard(index)
+                if not given[k]:
+                    hand(k)
             if not alive:
-                for index, job in enumerate(jobs):
-                    if index not in results:
-                        finish(index, Result(job.unit, job.path,
+                for group in waiting:
+                    for index in group:
+                        finish(index, Result(jobs[index].unit, jobs[index].path,
                                              error="no worker was left to render it"))
+                waiting.clear()
         self.finished = True
         return results
 
@@ -700,9 +728,8 @@ class Workers:
         if not self.finished:  # the build stopped early: the jobs left are not wanted
             self.process.terminate()  # its workers die with it
         self.process.join()
-        for life in self.lives:
-            life.close()
-        self.results.close()
+        for conn in (*self.inboxes, *self.outboxes):
+            conn.close()
 
 
 class Renderer:
@@ -735,7 +762,7 @@ class Renderer:
             self.started = min(self.workers, outputs)
             self.pool = Workers(self.started, self.formats)
         if self.pool is not None and pdfs > self.started:
-            self.pool.warm.set()
+            self.pool.warm()
 
     def run(self, jobs: list[Job], done: Callable[[Result], None],
             meanwhile: Callable[[], None] = lambda: None) -> list[Result]:

@@ -272,7 +272,7 @@ def test_the_longest_outputs_are_rendered_first(project, sample):
 
 
 _WORKERS_PROBE = """
-import json, os, sys
+import json, os, sys, time
 from pathlib import Path
 from publisher import matrix
 from publisher.build import BuildOptions, build
@@ -289,6 +289,9 @@ def load_engines(formats):
 def render(job):
     if job.unit.lang == sys.argv[3] and job.unit.fmt == "html":
         os._exit(3)  # a worker dies as a crash in a library would end it
+    if job.unit.lang == sys.argv[5] and job.unit.fmt == "html":
+        log.with_name("stuck").write_text(str(os.getpid()))
+        time.sleep(120)  # until it is killed from outside
     with log.open("a") as f:
         f.write(json.dumps(["render", os.getpid()]) + "\\n")
     return real_render(job)
@@ -302,12 +305,13 @@ print(json.dumps({"built": report.built,
 """
 
 
-def workers_probe(tmp_path: Path, die: str, jobs: int = 2) -> tuple[dict, list]:
+def workers_probe(tmp_path: Path, die: str, jobs: int = 2, stuck: str = "none",
+                  ) -> tuple[dict, list]:
     proj = copy_project(tmp_path / "p")
     log = tmp_path / "log.jsonl"
     log.touch()
     proc = subprocess.run([sys.executable, "-c", _WORKERS_PROBE, str(proj), str(log), die,
-                           str(jobs)],
+                           str(jobs), stuck],
                           capture_output=True, text=True, env={**os.environ,
                                                                "PYTHONPATH": str(ROOT)},
                           timeout=300, check=True)
@@ -343,3 +347,28 @@ def test_the_only_worker_dying_fails_what_is_left_and_nothing_hangs(tmp_path):
     assert "ended abruptly" in failed["fr", "html"]
     assert all("ended abruptly" in error or "no worker was left" in error
                for error in failed.values())
+
+
+def test_a_worker_killed_from_outside_fails_its_outputs_and_the_build_ends(tmp_path):
+    """As the kernel's out-of-memory killer would: SIGKILL a worker (no lock or queue is
+    shared, so the other worker goes on and the build ends, saying what failed)."""
+    import signal
+    import threading
+
+    stuck = tmp_path / "stuck"
+
+    def kill_when_stuck() -> None:
+        for _ in range(1200):
+            if stuck.exists() and stuck.read_text():
+                os.kill(int(stuck.read_text()), signal.SIGKILL)
+                return
+            threading.Event().wait(0.05)
+
+    killer = threading.Thread(target=kill_when_stuck)
+    killer.start()
+    summary, _log = workers_probe(tmp_path, die="none", stuck="de")
+    killer.join()
+    assert summary["built"] == 4
+    assert sorted((lang, fmt) for lang, fmt, _error in summary["failed"]) == [
+        ("de", "html"), ("de", "pdf")]
+    assert all("ended abruptly" in error for _lang, _fmt, error in summary["failed"])
