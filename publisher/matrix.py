@@ -563,6 +563,15 @@ def _serve_jobs(inbox: Any, outbox: Any) -> None:
             outbox.send((index, render(job)))
 
 
+def _release() -> None:
+    """What a worker leaves that its end (``os._exit``) would not remove: the copies of
+    the faces WeasyPrint made, if it made them."""
+    if "publisher.writers.pdf" in sys.modules:
+        from .writers.pdf import release_fonts
+
+        release_fonts()
+
+
 def _first_worker(parent: int, formats: tuple[str, ...], pipes: list[tuple[Any, Any]],
                   flags: Any) -> None:
     """The process the workers are forked from: it loads the engines (and renders a
@@ -579,7 +588,10 @@ def _first_worker(parent: int, formats: tuple[str, ...], pipes: list[tuple[Any, 
     if flags[WARM] and not flags[SUBMITTED]:
         _first_page()
     if len(pipes) == 1:  # a worker of its own would cost a fork and take over nothing
-        _serve_jobs(*pipes[0])
+        try:
+            _serve_jobs(*pipes[0])
+        finally:
+            _release()
         return
     children = []
     for own in pipes:
@@ -599,6 +611,7 @@ def _first_worker(parent: int, formats: tuple[str, ...], pipes: list[tuple[Any, 
 
                 traceback.print_exc()
             finally:
+                _release()
                 os._exit(code)
         children.append(pid)
     for pair in pipes:
@@ -606,6 +619,7 @@ def _first_worker(parent: int, formats: tuple[str, ...], pipes: list[tuple[Any, 
             end.close()
     for pid in children:
         os.waitpid(pid, 0)
+    _release()
 
 
 WARM, SUBMITTED = 0, 1
@@ -631,6 +645,12 @@ class Workers:
     def __init__(self, count: int, formats: tuple[str, ...]) -> None:
         import multiprocessing
 
+        from .machine import cache_dir
+
+        try:  # now, so the workers share this process's cache folder, even a temporary one
+            cache_dir()
+        except PublisherError:
+            pass  # said when a worker needs it
         ctx = multiprocessing.get_context("fork")
         self.count = count
         jobs_pipes = [ctx.Pipe(duplex=False) for _ in range(count)]

@@ -180,9 +180,15 @@ def test_the_command_exits_with_its_code_and_its_output_flushed(tmp_path):
     assert usage.returncode == 2 and "epub" in usage.stderr
 
 
-def test_the_command_still_removes_its_temporary_cache_folder(tmp_path):
+@pytest.mark.parametrize("args", [
+    ("--lang", "uk", "--format", "html"),
+    ("--lang", "uk,fr", "--format", "pdf,html", "-j", "2"),
+], ids=["web page in-process", "PDFs in two workers"])
+def test_the_command_still_removes_its_temporary_cache_folder(tmp_path, args):
     """The exit handlers run before the quick exit: a cache folder made for one process
-    (the cache home cannot be written) is removed when the command ends."""
+    (the cache home cannot be written) is removed when the command ends. Its workers
+    use the same folder (the font instances are made once), and remove the copies of
+    the faces WeasyPrint made for them as they end."""
     proj = copy_project(tmp_path / "p")
     not_a_folder = tmp_path / "cache-home"
     not_a_folder.write_text("a file where a folder should be")
@@ -191,15 +197,30 @@ def test_the_command_still_removes_its_temporary_cache_folder(tmp_path):
     env = {"XDG_CACHE_HOME": str(not_a_folder), "TMPDIR": str(temp)}
     saved = os.environ.pop("PUBLISHER_CACHE_DIR", None)
     try:
-        done = publisher_cli("build", SAMPLE, "--lang", "uk", "--format", "html",
-                             cwd=proj, env=env)
+        done = publisher_cli("build", SAMPLE, *args, cwd=proj, env=env)
     finally:
         if saved is not None:
             os.environ["PUBLISHER_CACHE_DIR"] = saved
     assert done.returncode == 0, done.stderr
     assert (proj / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.uk.html").is_file()
-    assert list(temp.iterdir()) == [], "the per-process cache folder was left behind"
-    assert sys.executable  # the command ran in a fresh interpreter (publisher_cli)
+    assert list(temp.iterdir()) == [], "the command left temporary folders behind"
+    assert done.stderr.count("static font instance(s)") <= 1
+
+
+@pytest.mark.parametrize("args", [("--format", "pdf"), ("--format", "pdf,html", "-j", "2")],
+                         ids=["one worker", "two workers"])
+def test_a_pdf_build_leaves_nothing_in_the_temporary_folder(tmp_path, args):
+    """WeasyPrint copies the faces into a temporary folder it only removes when its font
+    configuration is garbage-collected, which a worker never is: each process that
+    made one removes it as it ends."""
+    proj = copy_project(tmp_path / "p")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    done = publisher_cli("build", SAMPLE, "--lang", "uk,fr", *args, cwd=proj,
+                         env={"TMPDIR": str(temp)})
+    assert done.returncode == 0, done.stderr
+    assert (proj / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.fr.pdf").is_file()
+    assert list(temp.iterdir()) == []
 
 
 def test_a_process_with_the_engines_loaded_renders_one_worker_in_process():

@@ -10,9 +10,11 @@ ending at a compound's own hyphen) are applied to the layout by ``breaks.typeset
 
 from __future__ import annotations
 
+import atexit
 import datetime
 import hashlib
 import os
+import shutil
 from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
@@ -57,9 +59,30 @@ class LocalOnlyFetcher(URLFetcher):
                                     "outside the templates and font packages")
 
 
+_CONFIGURATIONS: list[tuple[int, FontConfiguration]] = []
+
+
 @lru_cache(maxsize=1)
 def _font_config() -> FontConfiguration:
-    return FontConfiguration()
+    config = FontConfiguration()
+    _CONFIGURATIONS.append((os.getpid(), config))
+    return config
+
+
+def release_fonts() -> None:
+    """Remove the copies of the faces WeasyPrint made for this process's font
+    configuration: a temporary folder it removes only when the configuration is
+    garbage-collected, which never happens in a process that ends with ``os._exit`` (a
+    worker, or the command after its quick exit). Only the process that made the
+    configuration removes it: the workers forked after it share its folder. Called at
+    exit, and by a worker as it ends."""
+    for pid, config in _CONFIGURATIONS:
+        folder = getattr(config, "_folder", None)  # WeasyPrint's, made at the first face
+        if pid == os.getpid() and folder:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+atexit.register(release_fonts)
 
 
 @contextmanager
