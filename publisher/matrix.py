@@ -563,17 +563,8 @@ def _serve_jobs(inbox: Any, outbox: Any) -> None:
             outbox.send((index, render(job)))
 
 
-def _release() -> None:
-    """What a worker leaves that its end (``os._exit``) would not remove: the copies of
-    the faces WeasyPrint made, if it made them."""
-    if "publisher.writers.pdf" in sys.modules:
-        from .writers.pdf import release_fonts
-
-        release_fonts()
-
-
 def _first_worker(parent: int, formats: tuple[str, ...], pipes: list[tuple[Any, Any]],
-                  flags: Any) -> None:
+                  flags: Any, scratch: str) -> None:
     """The process the workers are forked from: it loads the engines (and renders a
     throw-away page if it has the time), then forks one worker per pair of ``pipes``
     (its jobs in, its results out), which start with everything loaded, and waits for
@@ -581,17 +572,17 @@ def _first_worker(parent: int, formats: tuple[str, ...], pipes: list[tuple[Any, 
     all die with it. With one worker's jobs it renders them itself."""
     import signal
 
+    import tempfile
+
     die_with_parent(parent)
     # Ctrl-C is the build's to handle: it stops the workers (see Workers.close).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tempfile.tempdir = scratch  # the workers' temporary files, removed by the build
     load_engines(formats)
     if flags[WARM] and not flags[SUBMITTED]:
         _first_page()
     if len(pipes) == 1:  # a worker of its own would cost a fork and take over nothing
-        try:
-            _serve_jobs(*pipes[0])
-        finally:
-            _release()
+        _serve_jobs(*pipes[0])
         return
     children = []
     for own in pipes:
@@ -611,7 +602,6 @@ def _first_worker(parent: int, formats: tuple[str, ...], pipes: list[tuple[Any, 
 
                 traceback.print_exc()
             finally:
-                _release()
                 os._exit(code)
         children.append(pid)
     for pair in pipes:
@@ -619,7 +609,6 @@ def _first_worker(parent: int, formats: tuple[str, ...], pipes: list[tuple[Any, 
             end.close()
     for pid in children:
         os.waitpid(pid, 0)
-    _release()
 
 
 WARM, SUBMITTED = 0, 1
@@ -640,10 +629,14 @@ class Workers:
     worker, so the build never waits on a full pipe. A worker's results pipe reads as
     closed when it has ended, however it ended: the jobs it had been given and had not
     finished fail with a message, and the others go to the workers that remain.
+
+    The workers' temporary files go in a folder of the build's (``tempfile.tempdir``
+    in them), which it removes when they have ended, killed or not.
     """
 
     def __init__(self, count: int, formats: tuple[str, ...]) -> None:
         import multiprocessing
+        import tempfile
 
         from .machine import cache_dir
 
@@ -651,6 +644,9 @@ class Workers:
             cache_dir()
         except PublisherError:
             pass  # said when a worker needs it
+        # The workers end with os._exit, or are killed, so what they would remove as they
+        # end (WeasyPrint's copies of the faces) goes in a folder the build removes.
+        self.scratch = tempfile.mkdtemp(prefix="publisher-workers-")
         ctx = multiprocessing.get_context("fork")
         self.count = count
         jobs_pipes = [ctx.Pipe(duplex=False) for _ in range(count)]
@@ -661,7 +657,8 @@ class Workers:
         worker_ends = [(jobs_reader, results_writer) for (jobs_reader, _), (_, results_writer)
                        in zip(jobs_pipes, result_pipes, strict=True)]
         self.process = ctx.Process(target=_first_worker, name="publisher-worker", daemon=True,
-                                   args=(os.getpid(), formats, worker_ends, self.flags))
+                                   args=(os.getpid(), formats, worker_ends, self.flags,
+                                         self.scratch))
         self.process.start()
         for pair in worker_ends:
             for end in pair:
@@ -750,6 +747,9 @@ class Workers:
         self.process.join()
         for conn in (*self.inboxes, *self.outboxes):
             conn.close()
+        import shutil
+
+        shutil.rmtree(self.scratch, ignore_errors=True)
 
 
 class Renderer:

@@ -310,11 +310,14 @@ def workers_probe(tmp_path: Path, die: str, jobs: int = 2, stuck: str = "none",
     proj = copy_project(tmp_path / "p")
     log = tmp_path / "log.jsonl"
     log.touch()
+    temp = tmp_path / "tmp"
+    temp.mkdir()
     proc = subprocess.run([sys.executable, "-c", _WORKERS_PROBE, str(proj), str(log), die,
                            str(jobs), stuck],
-                          capture_output=True, text=True, env={**os.environ,
+                          capture_output=True, text=True, env={**os.environ, "TMPDIR": str(temp),
                                                                "PYTHONPATH": str(ROOT)},
                           timeout=300, check=True)
+    assert list(temp.iterdir()) == [], "the workers' temporary files were left behind"
     lines = [json.loads(line) for line in log.read_text().splitlines()]
     return json.loads(proc.stdout.strip().splitlines()[-1]), lines
 

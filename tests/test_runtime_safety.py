@@ -387,8 +387,12 @@ def assert_all_gone(workers: dict[int, str]) -> None:
 
 def start_build(root: Path, *args: str, env: dict[str, str] | None = None,
                 ) -> subprocess.Popen[bytes]:
-    """``publisher build ARGS`` in the background; its messages go to ``root/stderr.txt``."""
-    full_env = {**os.environ, **(env or {}), "PYTHONPATH": str(ROOT)}
+    """``publisher build ARGS`` in the background; its messages go to ``root/stderr.txt``,
+    its temporary files (unless ``env`` says where) to ``root/.tmp``: a build killed
+    outright cannot remove them."""
+    scratch = root / ".tmp"
+    scratch.mkdir(exist_ok=True)
+    full_env = {**os.environ, "TMPDIR": str(scratch), **(env or {}), "PYTHONPATH": str(ROOT)}
     with open(root / "stderr.txt", "wb") as stderr:
         return subprocess.Popen([sys.executable, "-m", "publisher", "build", *args], cwd=root,
                                 env=full_env, stdout=subprocess.DEVNULL, stderr=stderr)
@@ -426,8 +430,11 @@ def test_render_workers_die_with_a_killed_build(tmp_path):
 def test_ctrl_c_stops_the_build_and_its_workers_quietly(tmp_path):
     """Ctrl-C reaches the whole process group: the build stops its workers itself (they
     ignore it), says it was stopped, and no worker prints a traceback or lives on."""
-    root = copy_project(tmp_path)
-    proc = start_build(root, "--format", "html,pdf", "--lang", "en,fr,de,it", "-j", "2")
+    root = copy_project(tmp_path / "p")
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    proc = start_build(root, "--format", "html,pdf", "--lang", "en,fr,de,it", "-j", "2",
+                       env={"TMPDIR": str(temp)})
     stderr = root / "stderr.txt"
     deadline = time.monotonic() + 120
     while "[1/8]" not in stderr.read_text(encoding="utf-8"):
@@ -442,6 +449,7 @@ def test_ctrl_c_stops_the_build_and_its_workers_quietly(tmp_path):
     said = stderr.read_text(encoding="utf-8")
     assert "Traceback" not in said and "Aborted" in said, said
     assert not (root / "build" / matrix.MANIFEST).exists()
+    assert list(temp.iterdir()) == [], "the workers' temporary files were left behind"
 
 
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc")

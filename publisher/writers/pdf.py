@@ -72,10 +72,10 @@ def _font_config() -> FontConfiguration:
 def release_fonts() -> None:
     """Remove the copies of the faces WeasyPrint made for this process's font
     configuration: a temporary folder it removes only when the configuration is
-    garbage-collected, which never happens in a process that ends with ``os._exit`` (a
-    worker, or the command after its quick exit). Only the process that made the
-    configuration removes it: the workers forked after it share its folder. Called at
-    exit, and by a worker as it ends."""
+    garbage-collected, which never happens in a process that ends with ``os._exit``
+    (the command after its quick exit runs the exit handlers, this one among them).
+    Only the process that made the configuration removes it; a worker's are in a
+    folder its build removes (see :class:`publisher.matrix.Workers`)."""
     for pid, config in _CONFIGURATIONS:
         folder = getattr(config, "_folder", None)  # WeasyPrint's, made at the first face
         if pid == os.getpid() and folder:
