@@ -545,10 +545,6 @@ def engine_to_load(formats: tuple[str, ...] | list[str]) -> bool:
                for fmt in formats)
 
 
-class WorkerDied(PublisherError):
-    """A worker process ended while it was rendering an output."""
-
-
 def _serve_jobs(inbox: Any, outbox: Any) -> None:
     """A worker's loop: take the next group of jobs from ``inbox``, render each, send
     its result to ``outbox``; end at None or when the build has gone."""
