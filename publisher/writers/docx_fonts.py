@@ -86,13 +86,7 @@ class _Resolver:
 
     @classmethod
     def of(cls, parts: dict[str, bytes]) -> _Resolver:
-        theme = next((n for n in sorted(parts)
-                      if n.startswith("word/theme/") and n.endswith(".xml")), None)
-        return cls.read(parts["word/styles.xml"], parts[theme] if theme else None)
-
-    @classmethod
-    def read(cls, styles_xml: bytes, theme_xml: bytes | None) -> _Resolver:
-        root = etree.fromstring(styles_xml)
+        root = etree.fromstring(parts["word/styles.xml"])
         styles: dict[str, _Style] = {}
         default_para = None
         for s in root.iter(_w("style")):
@@ -107,7 +101,7 @@ class _Resolver:
             if s.get(_w("type")) == "paragraph" and s.get(_w("default")) in ("1", "true"):
                 default_para = sid
         defaults = root.find(f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}")
-        return cls(styles, defaults, default_para, _theme_fonts(theme_xml))
+        return cls(styles, defaults, default_para, _theme_fonts(parts))
 
     def chain(self, style_id: str | None) -> Iterator[etree._Element]:
         seen: set[str] = set()
@@ -170,12 +164,13 @@ class _Resolver:
         return None
 
 
-def _theme_fonts(theme_xml: bytes | None) -> dict[str, str]:
+def _theme_fonts(parts: dict[str, bytes]) -> dict[str, str]:
     """Theme font names (``minorHAnsi``, ``majorBidi``...) to the theme's families."""
     names: dict[str, str] = {}
-    if theme_xml is None:
+    theme = next((n for n in sorted(parts) if n.startswith("word/theme/") and n.endswith(".xml")), None)
+    if theme is None:
         return names
-    root = etree.fromstring(theme_xml)
+    root = etree.fromstring(parts[theme])
     for kind in ("major", "minor"):
         fonts = root.find(f".//{{{A}}}{kind}Font")
         if fonts is None:
