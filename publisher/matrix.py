@@ -567,7 +567,6 @@ def _first_worker(parent: int, formats: tuple[str, ...], pipes: list[tuple[Any, 
     them. It renders nothing itself, so a worker that dies takes no other with it; they
     all die with it. With one worker's jobs it renders them itself."""
     import signal
-
     import tempfile
 
     die_with_parent(parent)
@@ -738,13 +737,13 @@ class Workers:
 
     def close(self) -> None:
         """Wait for the workers to end (at once if the jobs did not all go out)."""
+        import shutil
+
         if not self.finished:  # the build stopped early: the jobs left are not wanted
             self.process.terminate()  # its workers die with it
         self.process.join()
         for conn in (*self.inboxes, *self.outboxes):
             conn.close()
-        import shutil
-
         shutil.rmtree(self.scratch, ignore_errors=True)
 
 
@@ -794,10 +793,10 @@ class Renderer:
                 results.append(result)
             return results
         # An edition's outputs together, one worker's task, when there are editions
-        # enough to keep every worker busy (a worker that renders every edition holds
-        # every language's fonts and dictionaries); else one output per task. Longest
-        # first: the workers take the next from a shared queue, so the short ones left
-        # at the end even out when each worker finishes.
+        # enough to keep every worker busy (a worker's memory stays flat when it renders
+        # an edition's formats in turn); else one output per task. Longest first: each
+        # worker is handed the next when it is done, so the short ones left at the end
+        # even out when the workers finish.
         editions = {(job.unit.slug, job.unit.lang) for job in jobs}
         by_key: dict[object, list[int]] = {}
         for index, job in enumerate(jobs):
