@@ -142,10 +142,14 @@ class BuildSession:
         if self.renderer is None and matrix.engine_to_load(formats):
             # The workers only import the engines until there is work, so they need not
             # wait for the font instances; those are made meanwhile.
-            self.renderer = matrix.Renderer(min(self.workers, outputs), tuple(sorted(formats)))
-            self.renderer.engage(outputs)
+            engines = sum(1 for fmt in formats if fmt in matrix.ENGINE_FORMATS)
+            workers_outputs = outputs * engines // len(formats)
+            self.renderer = matrix.Renderer(min(self.workers, workers_outputs),
+                                            tuple(sorted(formats)))
+            self.renderer.engage(workers_outputs)
             self._prepare_fonts()
-            self.renderer.engage(outputs, outputs if "pdf" in formats else 0)
+            pdfs = outputs // len(formats) if "pdf" in formats else 0
+            self.renderer.engage(workers_outputs, pdfs)
 
     def start(self, stale: list[Unit]) -> None:
         """Start the workers for these outputs now, so they load the engines while the
@@ -153,10 +157,11 @@ class BuildSession:
         if not stale:
             self.close()
             return
+        engine_outputs = sum(1 for u in stale if u.fmt in matrix.ENGINE_FORMATS)
         if self.renderer is None:
-            self._renderer(tuple(sorted({u.fmt for u in stale})), len(stale))
+            self._renderer(tuple(sorted({u.fmt for u in stale})), engine_outputs)
         assert self.renderer is not None
-        self.renderer.engage(len(stale), sum(1 for u in stale if u.fmt == "pdf"))
+        self.renderer.engage(engine_outputs, sum(1 for u in stale if u.fmt == "pdf"))
 
     def _renderer(self, formats: tuple[str, ...], outputs: int) -> None:
         self._prepare_fonts()

@@ -531,6 +531,10 @@ def estimated_cost(job: Job) -> float:
     return cost
 
 
+TAIL_EDITIONS = 2
+"""Per worker, how many of the shortest editions go out one output at a time at the
+end: a worker that finishes early takes a DOCX instead of waiting for a whole edition."""
+
 ENGINE_FORMATS = ("pdf", "docx")
 """Formats whose writer loads an engine (WeasyPrint, python-docx) worth loading in a
 worker while the build plans, even for one output, unless this process has it already
@@ -666,8 +670,8 @@ class Workers:
 
     def run(self, jobs: list[Job], groups: list[list[int]], done: Callable[[Result], None],
             meanwhile: Callable[[], None]) -> dict[int, Result]:
-        """Render ``jobs``, a group (indices into ``jobs``) at a time, in this order;
-        results by index into ``jobs``."""
+        """Render the jobs of ``groups`` (indices into ``jobs``), a group at a time, in
+        this order; results by index into ``jobs``."""
         import queue
         import threading
         from collections import deque
@@ -710,7 +714,8 @@ class Workers:
         self.flags[SUBMITTED] = 1
         meanwhile()
         alive = dict(enumerate(self.outboxes))
-        while len(results) < len(jobs):
+        expected = sum(map(len, groups))
+        while len(results) < expected:
             ready = wait(list(alive.values()))
             for k in [k for k, conn in alive.items() if conn in ready]:
                 try:
@@ -752,6 +757,10 @@ class Renderer:
     server or resource tracker process; each worker dies with the build, see
     :func:`die_with_parent`).
 
+    Only the formats with an engine (:data:`ENGINE_FORMATS`) go to workers: a web page
+    is a template filled in, a few milliseconds, and this process renders those while
+    the workers load the engines or render, so no worker is started for them.
+
     Workers are started before the build has finished planning, so they load WeasyPrint
     and python-docx while the main process reads and translates: as soon as the build
     knows it has work, or, on a first build, before it has read the statements (see
@@ -764,13 +773,14 @@ class Renderer:
         self.workers = workers
         self.formats = formats
         self.started = 0
-        self.in_process = workers <= 1 and not engine_to_load(formats)
+        self.in_process = (not any(fmt in ENGINE_FORMATS for fmt in formats)
+                           or (workers <= 1 and not engine_to_load(formats)))
         self.pool: Workers | None = None
 
     def engage(self, outputs: int, pdfs: int = 0) -> None:
-        """Start workers for ``outputs`` outputs (``pdfs`` of them PDFs), if not yet
-        running: with more PDFs than workers, the first worker renders a throw-away page
-        before the others are forked from it, if it gets the time."""
+        """Start workers for ``outputs`` outputs with an engine (``pdfs`` of them PDFs),
+        if not yet running: with more PDFs than workers, the first worker renders a
+        throw-away page before the others are forked from it, if it gets the time."""
         if self.in_process:
             return
         if self.pool is None and outputs > 0:
@@ -792,20 +802,41 @@ class Renderer:
                 done(result)
                 results.append(result)
             return results
-        # An edition's outputs together, one worker's task, when there are editions
-        # enough to keep every worker busy (a worker's memory stays flat when it renders
-        # an edition's formats in turn); else one output per task. Longest first: each
-        # worker is handed the next when it is done, so the short ones left at the end
-        # even out when the workers finish.
-        editions = {(job.unit.slug, job.unit.lang) for job in jobs}
-        by_key: dict[object, list[int]] = {}
-        for index, job in enumerate(jobs):
-            key = (job.unit.slug, job.unit.lang) if len(editions) > self.started else index
-            by_key.setdefault(key, []).append(index)
-        groups = sorted(by_key.values(), reverse=True,
-                        key=lambda group: sum(estimated_cost(jobs[i]) for i in group))
-        by_index = self.pool.run(jobs, groups, done, meanwhile)
+        here = [index for index, job in enumerate(jobs) if job.unit.fmt not in ENGINE_FORMATS]
+        ours: dict[int, Result] = {}
+
+        def render_here() -> None:  # while the workers load the engines or render
+            for index in here:
+                ours[index] = render(jobs[index])
+                done(ours[index])
+            meanwhile()
+
+        by_index = self.pool.run(jobs, self.groups(jobs), done, render_here)
+        by_index.update(ours)
         return [by_index[index] for index in range(len(jobs))]
+
+    def groups(self, jobs: list[Job]) -> list[list[int]]:
+        """The workers' tasks (indices into ``jobs``), longest first: each worker is
+        handed the next when it is done. An edition's outputs make one task when there
+        are editions enough to keep every worker busy (a worker's memory stays flat when
+        it renders an edition's formats in turn), except the last few, whose outputs go
+        one by one so the workers finish together; else one output per task."""
+        engine = [index for index, job in enumerate(jobs) if job.unit.fmt in ENGINE_FORMATS]
+        editions = {(jobs[index].unit.slug, jobs[index].unit.lang) for index in engine}
+        by_key: dict[object, list[int]] = {}
+        for index in engine:
+            unit = jobs[index].unit
+            key = (unit.slug, unit.lang) if len(editions) > self.started else index
+            by_key.setdefault(key, []).append(index)
+
+        def cost(group: list[int]) -> float:
+            return sum(estimated_cost(jobs[index]) for index in group)
+
+        groups = sorted(by_key.values(), key=cost, reverse=True)
+        split = max(0, len(groups) - TAIL_EDITIONS * self.started)
+        tail = sorted(([index] for group in groups[split:] for index in group),
+                      key=cost, reverse=True)
+        return groups[:split] + tail
 
     def close(self) -> None:
         if self.pool is not None:

@@ -271,6 +271,37 @@ def test_the_longest_outputs_are_rendered_first(project, sample):
                               Path("en.pdf"))) < costs["en", "pdf"]
 
 
+def test_whole_editions_go_to_the_workers_and_the_last_ones_output_by_output(project, sample):
+    """A worker is handed an edition's PDF and DOCX as one task, longest first, except
+    the shortest editions at the end, handed one output at a time (PDFs first), so the
+    worker that finishes first takes a DOCX rather than leave the other to render a
+    whole edition alone. Web pages are not the workers' (the build makes them)."""
+    from publisher.editions import Translator
+    from publisher.matrix import TAIL_EDITIONS, Job, Renderer, Unit
+
+    translator = Translator(project)
+    langs = ("ar", "de", "en", "es", "fr", "it", "ru", "uk")
+    editions = {lang: translator.edition(sample, lang, [])[0] for lang in langs}
+    jobs = [Job(Unit(sample.slug, lang, fmt), editions[lang], project.templates,
+                Path(f"{lang}.{fmt}")) for lang in langs for fmt in ("html", "pdf", "docx")]
+    renderer = Renderer(2, ("docx", "html", "pdf"))
+    renderer.started = 2
+    groups = renderer.groups(jobs)
+    handed = sorted(index for group in groups for index in group)
+    assert handed == [i for i, job in enumerate(jobs) if job.unit.fmt != "html"]
+    whole = len(langs) - TAIL_EDITIONS * 2
+    assert all(len(group) == 2 for group in groups[:whole])
+    assert jobs[groups[0][0]].unit.lang == "ar"  # the right-to-left PDF is the longest
+    tail = [jobs[group[0]].unit for group in groups[whole:]]
+    assert all(len(group) == 1 for group in groups[whole:])
+    assert [unit.fmt for unit in tail] == ["pdf"] * TAIL_EDITIONS * 2 + ["docx"] * TAIL_EDITIONS * 2
+    assert {unit.lang for unit in tail} == {jobs[group[0]].unit.lang for group in groups[whole:]}
+    assert not {unit.lang for unit in tail} & {jobs[g[0]].unit.lang for g in groups[:whole]}
+
+    few = [job for job in jobs if job.unit.lang in ("en", "fr")]  # editions <= workers
+    assert sorted(len(group) for group in renderer.groups(few)) == [1, 1, 1, 1]
+
+
 _WORKERS_PROBE = """
 import json, os, sys, time
 from pathlib import Path
@@ -287,13 +318,13 @@ def load_engines(formats):
     real_load(formats)
 
 def render(job):
-    if job.unit.lang == sys.argv[3] and job.unit.fmt == "html":
+    if job.unit.lang == sys.argv[3] and job.unit.fmt == "pdf":
         os._exit(3)  # a worker dies as a crash in a library would end it
-    if job.unit.lang == sys.argv[5] and job.unit.fmt == "html":
+    if job.unit.lang == sys.argv[5] and job.unit.fmt == "pdf":
         log.with_name("stuck").write_text(str(os.getpid()))
         time.sleep(120)  # until it is killed from outside
     with log.open("a") as f:
-        f.write(json.dumps(["render", os.getpid()]) + "\\n")
+        f.write(json.dumps(["render", os.getpid(), job.unit.fmt]) + "\\n")
     return real_render(job)
 
 matrix.load_engines, matrix.render = load_engines, render
@@ -323,21 +354,23 @@ def workers_probe(tmp_path: Path, die: str, jobs: int = 2, stuck: str = "none",
 
 
 def test_workers_load_the_engines_once_between_them(tmp_path):
-    """Both workers are forked from one process once it has loaded the engines."""
+    """Both workers are forked from one process once it has loaded the engines; the
+    build's own process makes the web pages (no engine, a template filled in)."""
     summary, log = workers_probe(tmp_path, die="none")
     assert summary == {"built": 6, "failed": []}
-    loads = [pid for kind, pid in log if kind == "load"]
-    renderers = {pid for kind, pid in log if kind == "render"}
+    loads = [entry[1] for entry in log if entry[0] == "load"]
+    renderers = {pid for kind, pid, fmt in (e for e in log if e[0] == "render") if fmt == "pdf"}
+    pages = {pid for kind, pid, fmt in (e for e in log if e[0] == "render") if fmt == "html"}
     assert len(loads) == 1 and len(renderers) == 2 and loads[0] not in renderers
+    assert pages and not pages & (renderers | set(loads))
 
 
 def test_a_worker_that_dies_fails_its_outputs_and_the_others_are_built(tmp_path):
-    """A worker dies on the French web page: the outputs it had been given (that
-    edition's) fail with a message, the other worker builds the rest, nothing hangs."""
+    """A worker dies on the French PDF: the output it had been given fails with a
+    message, the other worker builds the rest, nothing hangs."""
     summary, _log = workers_probe(tmp_path, die="fr")
-    assert summary["built"] == 4
-    assert sorted((lang, fmt) for lang, fmt, _error in summary["failed"]) == [
-        ("fr", "html"), ("fr", "pdf")]
+    assert summary["built"] == 5
+    assert [(lang, fmt) for lang, fmt, _error in summary["failed"]] == [("fr", "pdf")]
     assert all("ended abruptly" in error for _lang, _fmt, error in summary["failed"])
 
 
@@ -346,8 +379,9 @@ def test_the_only_worker_dying_fails_what_is_left_and_nothing_hangs(tmp_path):
     fails the output it was making and every output not yet made, each with a message."""
     summary, _log = workers_probe(tmp_path, die="fr", jobs=1)
     failed = {(lang, fmt): error for lang, fmt, error in summary["failed"]}
-    assert summary["built"] + len(failed) == 6 and ("fr", "html") in failed
-    assert "ended abruptly" in failed["fr", "html"]
+    assert summary["built"] + len(failed) == 6 and ("fr", "pdf") in failed
+    assert "ended abruptly" in failed["fr", "pdf"]
+    assert not [fmt for _lang, fmt in failed if fmt == "html"]  # made by the build itself
     assert all("ended abruptly" in error or "no worker was left" in error
                for error in failed.values())
 
@@ -371,7 +405,6 @@ def test_a_worker_killed_from_outside_fails_its_outputs_and_the_build_ends(tmp_p
     killer.start()
     summary, _log = workers_probe(tmp_path, die="none", stuck="de")
     killer.join()
-    assert summary["built"] == 4
-    assert sorted((lang, fmt) for lang, fmt, _error in summary["failed"]) == [
-        ("de", "html"), ("de", "pdf")]
+    assert summary["built"] == 5
+    assert [(lang, fmt) for lang, fmt, _error in summary["failed"]] == [("de", "pdf")]
     assert all("ended abruptly" in error for _lang, _fmt, error in summary["failed"])
