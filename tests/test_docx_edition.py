@@ -362,6 +362,18 @@ def test_the_pdf_fonts_are_embedded_as_valid_subsets(built, lang):
     assert first[:4] in (b"\x00\x01\x00\x00", b"true")
 
 
+@pytest.mark.parametrize("lang", ["en", "ar"])
+def test_the_faces_used_are_read_the_same_from_the_writers_styles_and_the_file(built, lang):
+    """The writer hands the font embedder the styles part it has parsed already; what
+    the embedder finds set in each face is what a reader of the finished file finds."""
+    from publisher.writers.docx_fonts import used_text
+
+    package = parts(built / f"fsc-pc-92-dprk.{lang}.docx")
+    from_file = used_text(package)
+    assert from_file == used_text(package, xml(package["word/styles.xml"]))
+    assert any(chars for chars in from_file.values())
+
+
 def test_obfuscation_follows_ecma_376():
     """17.8.1: the GUID's bytes in reverse order of its hexadecimal digits, XOR-ed with
     bytes 0-15 and again with 16-31; the rest of the file is untouched."""

@@ -18,7 +18,7 @@ import io
 import zipfile
 from pathlib import Path
 from typing import Any, Iterator
-from xml.sax.saxutils import escape
+from html import escape
 
 import docx
 from docx.document import Document
@@ -314,10 +314,34 @@ def _left_to_right(text: str, rtl: bool) -> str:
     return f"\u2066{text}\u2069" if rtl else text
 
 
-def _parts(data: bytes) -> dict[str, bytes]:
-    """The package's parts by name, in the order python-docx wrote them."""
-    src = zipfile.ZipFile(io.BytesIO(data))
-    return {info.filename: src.read(info.filename) for info in src.infolist()}
+class _Parts:
+    """python-docx's physical package writer, keeping the parts instead of zipping them."""
+
+    def __init__(self) -> None:
+        self.parts: dict[str, bytes] = {}
+
+    def write(self, pack_uri: Any, blob: bytes) -> None:
+        self.parts[pack_uri.membername] = blob
+
+    def close(self) -> None:
+        pass
+
+
+def _package_parts(document: Document) -> dict[str, bytes]:
+    """The package's parts by name, in the order python-docx writes them: its
+    ``OpcPackage.save`` without the zip, which :func:`_normalise_zip` makes once the
+    parts are final (zipped here, they were unzipped and zipped again)."""
+    from docx.opc.pkgwriter import PackageWriter
+
+    package = document.part.package
+    parts = package.parts
+    for part in parts:
+        part.before_marshal()
+    out = _Parts()
+    PackageWriter._write_content_types_stream(out, parts)
+    PackageWriter._write_pkg_rels(out, package.rels)
+    PackageWriter._write_parts(out, parts)
+    return out.parts
 
 
 def _normalise_zip(parts: dict[str, bytes]) -> bytes:
@@ -357,7 +381,7 @@ def _app_properties(parts: dict[str, bytes], generator: str) -> bytes:
     return ("<?xml version='1.0' encoding='UTF-8' standalone='yes'?>\n"
             '<Properties xmlns="http://schemas.openxmlformats.org/officeDocument/2006/'
             'extended-properties" xmlns:vt="http://schemas.openxmlformats.org/officeDocument/'
-            f'2006/docPropsVTypes"><Application>{escape(generator)}</Application>'
+            f'2006/docPropsVTypes"><Application>{escape(generator, quote=False)}</Application>'
             f"<DocSecurity>0</DocSecurity>{fields}<ScaleCrop>false</ScaleCrop>"
             "<LinksUpToDate>false</LinksUpToDate><SharedDoc>false</SharedDoc>"
             "<HyperlinksChanged>false</HyperlinksChanged></Properties>").encode()
@@ -490,12 +514,10 @@ def write_docx(edition: Edition, template_dir: Path, variant: str = "") -> bytes
     core.created = core.modified = created
     core.last_printed = created
 
-    buf = io.BytesIO()
-    document.save(buf)
-    parts = _parts(buf.getvalue())
+    parts = _package_parts(document)
     parts[APP_PROPERTIES] = _app_properties(parts, edition.generator)
     _settings(parts, edition)
     from .docx_fonts import embed_fonts
 
-    embed_fonts(parts)
+    embed_fonts(parts, styles=document.styles.element)
     return _normalise_zip(parts)

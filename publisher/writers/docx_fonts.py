@@ -85,8 +85,10 @@ class _Resolver:
     theme: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, parts: dict[str, bytes]) -> _Resolver:
-        root = etree.fromstring(parts["word/styles.xml"])
+    def of(cls, parts: dict[str, bytes], styles: etree._Element | None = None) -> _Resolver:
+        """The resolver of the package ``parts``; ``styles``: its styles part as parsed
+        already (by the writer that wrote it), else parsed from the part."""
+        root = etree.fromstring(parts["word/styles.xml"]) if styles is None else styles
         styles: dict[str, _Style] = {}
         default_para = None
         for s in root.iter(_w("style")):
@@ -213,9 +215,11 @@ def _numbering_text(parts: dict[str, bytes]) -> str:
     return "".join(out)
 
 
-def used_text(parts: dict[str, bytes]) -> dict[Face, set[str]]:
-    """The characters set in each face, over every story (body, headers, footers, notes)."""
-    resolver = _Resolver.of(parts)
+def used_text(parts: dict[str, bytes], styles: etree._Element | None = None,
+              ) -> dict[Face, set[str]]:
+    """The characters set in each face, over every story (body, headers, footers, notes);
+    ``styles``: the styles part as parsed already, if it is (see :meth:`_Resolver.of`)."""
+    resolver = _Resolver.of(parts, styles)
     used: dict[Face, set[str]] = {}
     markers = _numbering_text(parts)
     for name in _story_parts(parts):
@@ -388,13 +392,15 @@ def _content_type(parts: dict[str, bytes]) -> None:
                                                   standalone=True)
 
 
-def embed_fonts(parts: dict[str, bytes], faces: dict[Face, Path] | None = None) -> list[str]:
+def embed_fonts(parts: dict[str, bytes], faces: dict[Face, Path] | None = None,
+                styles: etree._Element | None = None) -> list[str]:
     """Embed subsets of the faces the document uses into the package ``parts`` (changed
-    in place). Returns the part names of the embedded fonts."""
+    in place). Returns the part names of the embedded fonts. ``styles``: the styles part
+    as the writer has it parsed, which must be what ``parts`` holds."""
     if FONT_TABLE not in parts or SETTINGS not in parts:
         return []
     faces = available_faces() if faces is None else faces
-    used = {face: chars for face, chars in used_text(parts).items() if face in faces}
+    used = {face: chars for face, chars in used_text(parts, styles).items() if face in faces}
     if not used:
         return []
     table = etree.fromstring(parts[FONT_TABLE])
