@@ -337,11 +337,11 @@ def _package_parts(document: Document) -> dict[str, bytes]:
     parts = package.parts
     for part in parts:
         part.before_marshal()
-    out = _Parts()
+    out: Any = _Parts()  # in place of python-docx's PhysPkgWriter: its write() and close()
     PackageWriter._write_content_types_stream(out, parts)
     PackageWriter._write_pkg_rels(out, package.rels)
     PackageWriter._write_parts(out, parts)
-    return out.parts
+    return dict(out.parts)
 
 
 def _normalise_zip(parts: dict[str, bytes]) -> bytes:

@@ -85,10 +85,10 @@ class _Resolver:
     theme: dict[str, str] = field(default_factory=dict)
 
     @classmethod
-    def of(cls, parts: dict[str, bytes], styles: etree._Element | None = None) -> _Resolver:
-        """The resolver of the package ``parts``; ``styles``: its styles part as parsed
-        already (by the writer that wrote it), else parsed from the part."""
-        root = etree.fromstring(parts["word/styles.xml"]) if styles is None else styles
+    def of(cls, parts: dict[str, bytes], parsed: etree._Element | None = None) -> _Resolver:
+        """The resolver of the package ``parts``; ``parsed``: its styles part as parsed
+        already (by the writer that wrote it), else it is parsed from the part."""
+        root = etree.fromstring(parts["word/styles.xml"]) if parsed is None else parsed
         styles: dict[str, _Style] = {}
         default_para = None
         for s in root.iter(_w("style")):

@@ -44,7 +44,7 @@ import struct
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any, Callable, Final
 
 from io import BytesIO
 
@@ -97,19 +97,24 @@ class Codes:
 
     uses: dict[tuple[int, str, float], int] = field(default_factory=dict)
     natural: dict[tuple[int, float], float] = field(default_factory=dict)
+    shown: dict[tuple[int, str, float], str] = field(default_factory=dict)
+    """Each use's code as the ``TJ`` string writes it (four hexadecimal digits)."""
 
 
 # -- drawing --------------------------------------------------------------------------
 
 
-@dataclass(slots=True)
-class _Glyph:
-    glyph: int  # -1: nothing drawn (an empty glyph), only the pen moves
-    text: str | None  # None: a cluster's further glyph, drawn as an outline, not text
-    advance: float  # 1/1000 em
-    dx: float
-    rise: float  # text space units
-    natural: float  # the glyph's own width in the font, 1/1000 em
+_Glyph = tuple[int, str | None, float, float, float, float]
+"""A glyph as drawn (a plain tuple: a page makes tens of thousands of them):
+
+- glyph: its id; -1: nothing drawn (an empty glyph), only the pen moves;
+- text: None on a cluster's further glyph, drawn as an outline, not text;
+- advance, dx: 1/1000 em;
+- rise: text space units;
+- natural: the glyph's own width in the font, 1/1000 em.
+"""
+RISE: Final = 4
+"""The index of a :data:`_Glyph`'s rise."""
 
 
 def _units(starts: list[int], texts: dict[int, str]) -> dict[int, int]:
@@ -153,6 +158,16 @@ def _glyph_infos(glyph_string: Any, count: int) -> list[tuple[int, int, int, int
             for i in infos]  # pragma: no cover
 
 
+_MARKS = {"Mn", "Me"}
+
+
+def _has_marks(text: str) -> bool:
+    """Whether ``text`` holds a combining mark (none lies below U+0300)."""
+    category = unicodedata.category
+    return not text.isascii() and any(ch >= "\u0300" and category(ch) in _MARKS
+                                       for ch in text)
+
+
 def _run_glyphs(glyph_item: Any, utf8: bytes, font_size: float, codes: Codes
                 ) -> list[_Glyph]:
     """A run's glyphs in visual order; each unit's text (see :func:`_units`) on the first
@@ -163,30 +178,24 @@ def _run_glyphs(glyph_item: Any, utf8: bytes, font_size: float, codes: Codes
     glyph_string = glyph_item.glyphs
     count = glyph_string.num_glyphs
     clusters = ffi.unpack(glyph_string.log_clusters, count)
-    starts = sorted(set(clusters))
-    ends = dict(zip(starts, [*starts[1:], item.length], strict=True))
     offset = item.offset
-    texts = {start: utf8[offset + start:offset + ends[start]].decode() for start in starts}
     rtl = bool(analysis.level % 2)
-    carrier = _units(starts, texts)
-    unit_text: dict[int, str] = {}
-    for start in starts:  # logical order
-        unit_text[carrier[start]] = unit_text.get(carrier[start], "") + texts[start]
-    if rtl:
-        # Both engines take the characters of one code as drawn, left to right, and
-        # reverse a right-to-left run as a whole: written in visual order, they come
-        # back in the order they were typed.
-        unit_text = {start: text[::-1] for start, text in unit_text.items()}
+    whole = utf8[offset:offset + item.length].decode()
+    texts: Any
+    if (not rtl and len(whole) == count and clusters == sorted(set(clusters))
+            and not _has_marks(whole)):
+        # Most runs of left-to-right text: as many glyphs as characters, each glyph its
+        # own cluster, in order, so each cluster is one character, drawn by one glyph.
+        texts = whole
+    else:
+        texts = _glyph_texts(clusters, utf8, offset, item.length, rtl)
     scale = FROM_UNITS * 1000 / font_size
     empty, unknown = pango.PANGO_GLYPH_EMPTY, pango.PANGO_GLYPH_UNKNOWN_FLAG
     natural_widths = codes.natural
     glyphs: list[_Glyph] = []
     append = glyphs.append
-    for start, (glyph, width, x_offset, y_offset) in zip(
-            clusters, _glyph_infos(glyph_string, count), strict=True):
-        text = None
-        if start in unit_text and carrier[start] == start:
-            text = unit_text.pop(start)
+    for text, (glyph, width, x_offset, y_offset) in zip(
+            texts, _glyph_infos(glyph_string, count), strict=True):
         if glyph == empty:
             glyph = -1
         elif glyph & unknown:
@@ -200,9 +209,32 @@ def _run_glyphs(glyph_item: Any, utf8: bytes, font_size: float, codes: Codes
             found = natural_widths.get((glyph, font_size))
             natural = found if found is not None else _natural_width(
                 codes, pango_font, glyph, font_size)
-        append(_Glyph(glyph, text, width * scale, x_offset * scale, -y_offset * FROM_UNITS,
-                      natural))
+        append((glyph, text, width * scale, x_offset * scale, -y_offset * FROM_UNITS,
+                natural))
     return glyphs
+
+
+def _glyph_texts(clusters: list[int], utf8: bytes, offset: int, length: int, rtl: bool
+                 ) -> list[str | None]:
+    """The text each glyph of a run carries, in the glyphs' (visual) order: its unit's
+    on the first glyph of the unit's letter, None on the others."""
+    starts = sorted(set(clusters))
+    ends = dict(zip(starts, [*starts[1:], length], strict=True))
+    texts = {start: utf8[offset + start:offset + ends[start]].decode() for start in starts}
+    carrier = _units(starts, texts)
+    unit_text: dict[int, str] = {}
+    for start in starts:  # logical order
+        unit_text[carrier[start]] = unit_text.get(carrier[start], "") + texts[start]
+    if rtl:
+        # Both engines take the characters of one code as drawn, left to right, and
+        # reverse a right-to-left run as a whole: written in visual order, they come
+        # back in the order they were typed.
+        unit_text = {start: text[::-1] for start, text in unit_text.items()}
+    out: list[str | None] = []
+    for start in clusters:
+        out.append(unit_text.pop(start) if start in unit_text and carrier[start] == start
+                   else None)
+    return out
 
 
 def _natural_width(codes: Codes, pango_font: Any, glyph: int, font_size: float) -> float:
@@ -228,12 +260,13 @@ def _show(stream: Any, font: Any, codes: Codes, glyphs: list[_Glyph]
     pen = 0.0
     positions: list[float] = []
     for g in glyphs:
-        if g.glyph >= 0 and g.text is None:
-            outlines.append((g.glyph, pen + g.dx))
-        elif g.glyph >= 0:
+        glyph, text, advance, dx, _rise, _natural = g
+        if glyph >= 0 and text is None:
+            outlines.append((glyph, pen + dx))
+        elif glyph >= 0:
             text_glyphs.append(g)
-            positions.append(pen + g.dx)
-        pen += g.advance
+            positions.append(pen + dx)
+        pen += advance
     if not text_glyphs:
         if pen:
             stream.show_text(f"{-round(pen, PRECISION)}")
@@ -245,11 +278,10 @@ def _show(stream: Any, font: Any, codes: Codes, glyphs: list[_Glyph]
         parts.append(f"{-start}")
     drift = positions[0] - start  # where the pen is short of the exact position
     hexes: list[str] = []
-    uses, to_unicode, widths = codes.uses, font.to_unicode, font.widths
-    spaces = [g.text is not None and g.text.isspace() for g in text_glyphs]
+    uses, shown, to_unicode, widths = codes.uses, codes.shown, font.to_unicode, font.widths
+    spaces = [g[1] is not None and g[1].isspace() for g in text_glyphs]
     spaces.append(False)
-    for i, g in enumerate(text_glyphs):
-        text = g.text
+    for i, (glyph, text, _advance, _dx, _rise, natural) in enumerate(text_glyphs):
         assert text is not None
         move = positions[i + 1] - positions[i] + drift
         # A glyph keeps the font's width, and a small difference (kerning) or any
@@ -257,17 +289,19 @@ def _show(stream: Any, font: Any, codes: Codes, glyphs: list[_Glyph]
         # WeasyPrint writes it: one code per glyph. A difference inside a word that a
         # reader could take for a word gap (an Arabic kern, a mark's offset) goes into
         # the code's own width instead.
-        natural = g.natural
         width = round(natural, PRECISION) + 0.0
         if abs(move - natural) >= FOLD and not (spaces[i] or spaces[i + 1]):
             width = round(move, PRECISION) + 0.0
-        glyph = g.glyph
-        code = uses.setdefault((glyph, text, width), len(uses) + 1)
-        if code > 0xFFFF:
-            raise OverflowError("more than 65,535 distinct glyph uses in one font")
-        to_unicode.setdefault(glyph, text)  # the glyphs the subset keeps
-        widths.setdefault(glyph, width)
-        hexes.append(f"{code:04x}")
+        key = (glyph, text, width)
+        code_hex = shown.get(key)
+        if code_hex is None:  # a new use: a new code
+            code = uses[key] = len(uses) + 1
+            if code > 0xFFFF:
+                raise OverflowError("more than 65,535 distinct glyph uses in one font")
+            code_hex = shown[key] = f"{code:04x}"
+            to_unicode.setdefault(glyph, text)  # the glyphs the subset keeps
+            widths.setdefault(glyph, width)
+        hexes.append(code_hex)
         drift = move - width
         rounded = round(drift, PRECISION)
         if rounded:
@@ -352,10 +386,18 @@ def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsi
     first_line, _index = layout.get_first_line()
     runs = []
     run = first_line.runs[0]
+    # A justified line is a run per word, mostly in one font: each font is looked up
+    # once (while the layout holds them, one address is one font; cffi pointers hash
+    # and compare by address).
+    fonts: dict[Any, tuple[Any, float]] = {}
     while run != ffi.NULL:
         glyph_item = run.data
         run = run.next
-        font, font_size = stream.add_font(glyph_item.item.analysis.font)
+        pango_font = glyph_item.item.analysis.font
+        found = fonts.get(pango_font)
+        if found is None:
+            found = fonts[pango_font] = stream.add_font(pango_font)
+        font, font_size = found
         if not _plain_font(font):
             return _ORIGINAL["draw_first_line"](stream, textbox, text_overflow,
                                                 block_ellipsis, matrix)
@@ -382,8 +424,8 @@ def draw_first_line(stream: Any, textbox: Any, text_overflow: str, block_ellipsi
         # One TJ per stretch of one rise (marks raised by the font need a Ts).
         start = 0
         for end in range(1, len(glyphs) + 1):
-            if end == len(glyphs) or glyphs[end].rise != glyphs[start].rise:
-                rise = glyphs[start].rise
+            if end == len(glyphs) or glyphs[end][RISE] != glyphs[start][RISE]:
+                rise = glyphs[start][RISE]
                 if rise:
                     stream.set_text_rise(rise)
                 outlines, advance = _show(stream, font, codes, glyphs[start:end])
