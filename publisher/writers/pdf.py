@@ -34,6 +34,7 @@ from .fonts import FAMILIES, font_dirs, font_face_css
 from .hyphenation import preload as preload_hyphenation
 from .html import render_html
 from .pdf_text import install as install_text_layer
+from .stylesheets import install as reuse_stylesheets
 
 PDF_VARIANT = "pdf/ua-1"
 
@@ -140,6 +141,7 @@ def html_to_pdf(html: str, template_dir: Path, timestamp: datetime.datetime,
                 extra_allowed: tuple[Path, ...] = (), variant: str = PDF_VARIANT) -> bytes:
     """Typeset an HTML page of ours: tagged PDF/UA-1, fonts from the font packages only."""
     install_text_layer()
+    reuse_stylesheets()
     allowed = (template_dir, *font_dirs(), *extra_allowed)
     fetcher = LocalOnlyFetcher(allowed)
     identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
