@@ -7,7 +7,10 @@ import os
 import subprocess
 import sys
 
+import pytest
 
+
+from publisher.fsutil import atomic_write
 from publisher.writers import engine
 
 from .conftest import ROOT
@@ -163,3 +166,112 @@ def test_quick_type_parsing_gives_the_engine_the_same_ctypes():
         assert ffi.getctype(ctype) == ffi.getctype(ffi.typeof(name))
     assert ffi.sizeof("PangoRectangle") == 16
     assert ffi.typeof("hb_codepoint_t[81]").length == 81
+
+
+# -- C declarations, parsed once per machine ---------------------------------------------
+
+
+def same(a: object, b: object, seen: dict[int, int] | None = None) -> bool:
+    """Whether two cffi parser values are the same structure: the same classes and
+    attributes all the way down, shared and recursive references in the same places."""
+    from cffi import model
+
+    seen = {} if seen is None else seen
+    if isinstance(a, model.BaseTypeByIdentity):
+        if type(a) is not type(b):
+            return False
+        if id(a) in seen:
+            return seen[id(a)] == id(b)
+        seen[id(a)] = id(b)
+        return vars(a).keys() == vars(b).keys() and all(
+            same(vars(a)[k], vars(b)[k], seen) for k in vars(a))
+    if isinstance(a, (tuple, list)):
+        return type(a) is type(b) and len(a) == len(b) and all(
+            same(x, y, seen) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return isinstance(b, dict) and a.keys() == b.keys() and all(
+            same(a[k], b[k], seen) for k in a)
+    return type(a) is type(b) and a == b
+
+
+def weasyprint_source() -> str:
+    """The C declarations WeasyPrint gives cffi (the one ``cdef`` of its ffi module)."""
+    import ast
+    import inspect
+
+    import weasyprint.text.ffi as weasy_ffi
+
+    tree = ast.parse(inspect.getsource(weasy_ffi))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "cdef":
+            value = node.args[0]
+            assert isinstance(value, ast.Constant) and isinstance(value.value, str)
+            return value.value
+    raise AssertionError("WeasyPrint's ffi module has no cdef")
+
+
+def test_the_declarations_read_back_are_what_cffi_parses():
+    """The cached parse of WeasyPrint's declarations, written and read back, is the
+    parser state cffi makes of the text, type for type, constant for constant."""
+    from cffi import cparser
+
+    from publisher.writers import declarations
+
+    assert declarations.install()  # the pinned cffi is the one it was checked with
+    source = weasyprint_source()
+    parser = cparser.Parser()
+    cparser.Parser.parse.original(parser, source)  # cffi's own parse, nothing cached
+    state = {name: getattr(parser, name) for name in declarations._STATE}
+    assert len(state["_declarations"]) > 200 and state["_int_constants"]
+    back = declarations.decode(declarations.encode(state))
+    assert same(state, back)
+    # A struct is one object wherever it is used (cffi compares structs by identity).
+    rect = back["_declarations"]["typedef PangoRectangle"][0]
+    assert rect is back["_declarations"]["anonymous PangoRectangle"][0]
+
+
+def test_an_engine_from_the_cache_makes_the_same_ctypes(tmp_path):
+    """A process that reads the declarations from the cache gets the same C types and
+    sizes as one that parsed them (checked in two fresh processes)."""
+    probe = """
+import json, sys
+import publisher.writers.engine
+from cffi import cparser
+import weasyprint.text.ffi as f
+ffi = f.ffi
+names = ["PangoRectangle", "PangoGlyphInfo", "PangoGlyphString", "FcPattern *",
+         "PangoLayoutLine *", "hb_codepoint_t[81]"]
+print(json.dumps([[ffi.getctype(n), ffi.sizeof(n) if not n.endswith("*") else 8]
+                  for n in names] + [f.pango.PANGO_GLYPH_EMPTY]))
+"""
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    env = {**os.environ, "PUBLISHER_CACHE_DIR": str(cache), "PYTHONPATH": str(ROOT)}
+    runs = [subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                           env=env, check=True).stdout for _ in range(2)]
+    assert list((cache / "declarations").glob("cdef-*.json"))  # the first one wrote it
+    assert runs[0] == runs[1] and json.loads(runs[0])
+
+
+def test_a_damaged_or_foreign_declarations_file_is_parsed_again(tmp_path, monkeypatch):
+    from cffi import cparser
+
+    from publisher.writers import declarations
+
+    monkeypatch.setenv("PUBLISHER_CACHE_DIR", str(tmp_path))
+    tmp_path.chmod(0o700)
+    source = "typedef struct { int x; } point_t; int area(point_t *);"
+    path = declarations._cache_path(source)
+    for damaged in ('{"format": 1, "state": {"_declarations": {"o": "os.system"}}}',
+                    '{"format": 99}', "not json", '{"format": 1, "state": []}'):
+        atomic_write(path, damaged)
+        parser = cparser.Parser()
+        cparser.Parser.parse(parser, source)
+        assert "typedef point_t" in parser._declarations, damaged
+        assert declarations.decode(path.read_text()) is not None  # replaced by a good one
+    # Anything but a type class of cffi's is refused.
+    with pytest.raises(ValueError):
+        declarations.decode('{"format": 1, "state": {"_declarations": '
+                            '{"o": "Path", "n": 0, "a": {}}, "_int_constants": 0, '
+                            '"_anonymous_counter": 0, "_uses_new_feature": null, '
+                            '"_inside_extern_python": null, "_partial_length": false}}')

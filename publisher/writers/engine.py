@@ -12,12 +12,14 @@ again only when the machine's libraries change.
 An answer read back is only used if it still names a library ``dlopen`` can be given
 (a bare ``lib*.so*`` name, or an existing file); anything else is looked up afresh.
 
-Two more costs of every start are cut here, without changing what WeasyPrint does:
+Three more costs of every start are cut here, without changing what WeasyPrint does:
 
 * :func:`defer_unused_font_tools`: WeasyPrint imports fontTools' subsetter and its
   variable-font instancer at start (a quarter of its import time), though with HarfBuzz's
   subsetter and our static font instances it calls neither. They are imported when
   first used instead.
+* :mod:`.declarations`: the C declarations WeasyPrint gives cffi at start are parsed
+  once per machine.
 * :func:`quick_type_parsing`: cffi reads each C type name WeasyPrint asks for
   (``"PangoRectangle *"``, ``"hb_codepoint_t[81]"``) by handing pycparser a throw-away
   source that declares every type name known so far, several hundred, about 3 ms a
@@ -40,6 +42,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..fsutil import atomic_write
+from .declarations import install as remember_declarations
 from .fonts import cache_dir, trusted_file
 
 _LDCONFIG_CACHE = "/etc/ld.so.cache"
@@ -204,3 +207,4 @@ def quick_type_parsing() -> bool:
 remember_library_lookups()
 defer_unused_font_tools()
 quick_type_parsing()
+remember_declarations()
