@@ -610,6 +610,53 @@ def _first_worker(parent: int, formats: tuple[str, ...], pipes: list[tuple[Any, 
         os.waitpid(pid, 0)
 
 
+SCRATCH = "publisher-workers-"
+"""The workers' temporary folder: this, the build's process id, a dash, random letters."""
+SCRATCH_KEPT = 24 * 3600
+"""Seconds a worker folder left by a build that is gone is kept before a later build
+removes it (a process of another container that shares the folder may look gone)."""
+
+
+def sweep_scratch(now: float | None = None) -> list[str]:
+    """Remove the workers' folders that builds killed outright (SIGKILL: nothing of
+    theirs could run) left in the temporary directory: this user's, at least
+    :data:`SCRATCH_KEPT` old, of a build process that no longer runs. The names removed."""
+    import re
+    import shutil
+    import stat
+    import tempfile
+
+    now = time.time() if now is None else now
+    pattern = re.compile(rf"{re.escape(SCRATCH)}(\d+)-[\w]+")
+    removed: list[str] = []
+    try:
+        names = os.listdir(tempfile.gettempdir())
+    except OSError:
+        return removed
+    for name in names:
+        match = pattern.fullmatch(name)
+        if not match:
+            continue
+        path = os.path.join(tempfile.gettempdir(), name)
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        if (not stat.S_ISDIR(st.st_mode) or st.st_uid != os.getuid()
+                or now - st.st_mtime < SCRATCH_KEPT):
+            continue
+        try:
+            os.kill(int(match.group(1)), 0)
+            continue  # its build still runs (or the number is another process's now)
+        except ProcessLookupError:
+            pass
+        except (PermissionError, OverflowError, ValueError):
+            continue
+        shutil.rmtree(path, ignore_errors=True)
+        removed.append(name)
+    return removed
+
+
 WARM, SUBMITTED = 0, 1
 """The build's flags to the first worker, in shared memory without a lock (no process
 can die holding one): render a throw-away page if there is time; the jobs are queued."""
@@ -645,7 +692,8 @@ class Workers:
             pass  # said when a worker needs it
         # The workers end with os._exit, or are killed, so what they would remove as they
         # end (WeasyPrint's copies of the faces) goes in a folder the build removes.
-        self.scratch = tempfile.mkdtemp(prefix="publisher-workers-")
+        sweep_scratch()
+        self.scratch = tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-")
         ctx = multiprocessing.get_context("fork")
         self.count = count
         jobs_pipes = [ctx.Pipe(duplex=False) for _ in range(count)]

@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -242,3 +243,38 @@ def test_a_process_with_the_engines_loaded_renders_one_worker_in_process():
         assert several.started == 2 and several.pool is not None
     finally:
         several.close()
+
+
+def test_a_later_build_removes_the_worker_folders_of_a_killed_one(tmp_path, monkeypatch):
+    """A build killed outright leaves its workers' folder; a later build removes such
+    folders once they are a day old and their build process is gone, and nothing else:
+    not a running build's, not another kind of file, not a link."""
+    import tempfile
+    import time
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                          capture_output=True, text=True, check=True)
+    dead = int(gone.stdout)
+    old = time.time() - matrix.SCRATCH_KEPT - 60
+
+    def folder(name: str, age: float = old) -> Path:
+        path = tmp_path / name
+        path.mkdir()
+        (path / "face.ttf").write_bytes(b"x" * 100)
+        os.utime(path, (age, age))
+        return path
+
+    killed = folder(f"{matrix.SCRATCH}{dead}-abc123")
+    recent = folder(f"{matrix.SCRATCH}{dead}-recent", age=time.time())
+    running = folder(f"{matrix.SCRATCH}{os.getpid()}-live")
+    other = folder("publisher-other-1-x")
+    plain = tmp_path / f"{matrix.SCRATCH}{dead}-file"
+    plain.write_text("not a folder")
+    link = tmp_path / f"{matrix.SCRATCH}{dead}-link"
+    link.symlink_to(other)
+    os.utime(plain, (old, old))
+    assert matrix.sweep_scratch() == [killed.name]
+    assert not killed.exists()
+    assert all(p.exists() for p in (recent, running, other, plain, link))
+    assert (other / "face.ttf").exists()
