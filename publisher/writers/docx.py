@@ -82,6 +82,16 @@ def _run_style(chain: tuple[str, ...]) -> str:
     return chain[-1]
 
 
+def _text_run(par: DocxParagraph, text: str) -> Any:
+    """``par.add_run(text)``: python-docx reads the text a character at a time to turn
+    tabs and line ends into their elements; text without them is one ``w:t`` at once."""
+    if not text or any(ch in text for ch in "\t\r\n"):
+        return par.add_run(text)
+    run = par.add_run()
+    run._r.add_t(text)  # as python-docx would: xml:space="preserve" when space-bounded
+    return run
+
+
 def _add_runs(st: _Styles, par: DocxParagraph, nodes: tuple[Inline, ...],
               styles: tuple[str, ...] = (), container: object | None = None) -> None:
     """Add runs for inline nodes. Nested inline markup stacks: the run takes one character
@@ -89,7 +99,7 @@ def _add_runs(st: _Styles, par: DocxParagraph, nodes: tuple[Inline, ...],
     target: Any = container if container is not None else par._p
     for node in nodes:
         if isinstance(node, (Text, Code)):
-            run = par.add_run(node.text)
+            run = _text_run(par, node.text)
             chain = styles + (("Verbatim Char",) if isinstance(node, Code) else ())
             if chain:
                 style = _run_style(chain)

@@ -22,6 +22,7 @@ from __future__ import annotations
 import hashlib
 import io
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -72,6 +73,29 @@ class _Style:
     numbered: bool = False
 
 
+class _StyleTable:
+    """The styles part's styles by id, each read the first time it is asked for (a
+    document uses a few of the reference document's hundred and more)."""
+
+    def __init__(self, elements: dict[str, etree._Element]) -> None:
+        self.elements = elements
+        self.read: dict[str, _Style] = {}
+
+    def __contains__(self, style_id: object) -> bool:
+        return style_id in self.elements
+
+    def __getitem__(self, style_id: str) -> _Style:
+        found = self.read.get(style_id)
+        if found is None:
+            s = self.elements[style_id]
+            based = s.find(_w("basedOn"))
+            ppr = s.find(_w("pPr"))
+            found = self.read[style_id] = _Style(
+                s.find(_w("rPr")), based.get(_w("val")) if based is not None else None,
+                ppr is not None and ppr.find(_w("numPr")) is not None)
+        return found
+
+
 @dataclass
 class _Resolver:
     """Run properties as Word resolves them: direct formatting, then the character
@@ -79,7 +103,7 @@ class _Resolver:
     defaults. (A toggle set on by both a character and a paragraph style is taken as
     on: a subset may hold a glyph too many, never one too few.)"""
 
-    styles: dict[str, _Style]
+    styles: _StyleTable
     defaults: etree._Element | None
     default_para: str | None
     theme: dict[str, str] = field(default_factory=dict)
@@ -89,21 +113,18 @@ class _Resolver:
         """The resolver of the package ``parts``; ``parsed``: its styles part as parsed
         already (by the writer that wrote it), else it is parsed from the part."""
         root = etree.fromstring(parts["word/styles.xml"]) if parsed is None else parsed
-        styles: dict[str, _Style] = {}
+        elements: dict[str, etree._Element] = {}
         default_para = None
+        style_id, kind, default = _w("styleId"), _w("type"), _w("default")
         for s in root.iter(_w("style")):
-            sid = s.get(_w("styleId"))
+            sid = s.get(style_id)
             if sid is None:
                 continue
-            based = s.find(_w("basedOn"))
-            ppr = s.find(_w("pPr"))
-            styles[sid] = _Style(s.find(_w("rPr")),
-                                 based.get(_w("val")) if based is not None else None,
-                                 ppr is not None and ppr.find(_w("numPr")) is not None)
-            if s.get(_w("type")) == "paragraph" and s.get(_w("default")) in ("1", "true"):
+            elements[sid] = s
+            if s.get(kind) == "paragraph" and s.get(default) in ("1", "true"):
                 default_para = sid
         defaults = root.find(f"{_w('docDefaults')}/{_w('rPrDefault')}/{_w('rPr')}")
-        return cls(styles, defaults, default_para, _theme_fonts(parts))
+        return cls(_StyleTable(elements), defaults, default_para, _theme_fonts(parts))
 
     def chain(self, style_id: str | None) -> Iterator[etree._Element]:
         seen: set[str] = set()
@@ -168,11 +189,16 @@ class _Resolver:
 
 def _theme_fonts(parts: dict[str, bytes]) -> dict[str, str]:
     """Theme font names (``minorHAnsi``, ``majorBidi``...) to the theme's families."""
-    names: dict[str, str] = {}
     theme = next((n for n in sorted(parts) if n.startswith("word/theme/") and n.endswith(".xml")), None)
-    if theme is None:
-        return names
-    root = etree.fromstring(parts[theme])
+    return {} if theme is None else dict(_theme_font_names(parts[theme]))
+
+
+@lru_cache(maxsize=4)
+def _theme_font_names(data: bytes) -> tuple[tuple[str, str], ...]:
+    """:func:`_theme_fonts` of a theme part (the same in every document of a reference
+    document: read once per process)."""
+    names: dict[str, str] = {}
+    root = etree.fromstring(data)
     for kind in ("major", "minor"):
         fonts = root.find(f".//{{{A}}}{kind}Font")
         if fonts is None:
@@ -182,7 +208,7 @@ def _theme_fonts(parts: dict[str, bytes]) -> dict[str, str]:
             if el is not None and el.get("typeface"):
                 for slot in slots:
                     names[f"{kind}{slot}"] = el.get("typeface", "")
-    return names
+    return tuple(names.items())
 
 
 Face = tuple[str, bool, bool]
