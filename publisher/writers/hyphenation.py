@@ -22,8 +22,10 @@ from typing import Any
 from ..fsutil import atomic_write
 from .fonts import cache_dir, trusted_file
 
-FORMAT = 1
-"""The layout of the cached data (bumped when it changes)."""
+FORMAT = 2
+"""The layout of the cached data (bumped when it changes). 2: a pattern's start and
+values in one string, ``"2:0103"``, of which a dictionary has a few thousand distinct
+ones for tens of thousands of patterns."""
 
 _STATE = {"patterns", "cache", "maxlen"}
 """The attributes of pyphen's ``HyphDict`` this module knows how to rebuild."""
@@ -37,22 +39,20 @@ def _encode(dictionary: Any) -> str | None:
     if set(vars(dictionary)) != _STATE:
         return None
     keys: list[str] = []
-    starts: list[int] = []
     values: list[str] = []
     alternatives: dict[str, list[list[Any]]] = {}
     for key, (start, points) in dictionary.patterns.items():
-        if not all(0 <= int(p) <= 9 for p in points):
+        if not all(0 <= int(p) <= 9 for p in points) or type(start) is not int or start < 0:
             return None
         keys.append(key)
-        starts.append(start)
-        values.append("".join(str(int(p)) for p in points))
+        values.append(f"{start}:" + "".join(str(int(p)) for p in points))
         # A nonstandard hyphenation (``ff=f``) rides on its point as pyphen's DataInt.
         special = [[i, int(p), *p.data] for i, p in enumerate(points)
                    if isinstance(p, pyphen.DataInt)]
         if special:
             alternatives[key] = special
     return json.dumps({"format": FORMAT, "pyphen": pyphen.__version__, "keys": keys,
-                       "starts": starts, "values": values, "alternatives": alternatives},
+                       "values": values, "alternatives": alternatives},
                       ensure_ascii=False, separators=(",", ":"))
 
 
@@ -65,23 +65,25 @@ def _decode(text: str) -> Any:
     if not isinstance(data, dict) or data.get("format") != FORMAT \
             or data.get("pyphen") != pyphen.__version__:
         raise ValueError("another format")
-    keys, starts, values = data.get("keys"), data.get("starts"), data.get("values")
+    keys, values = data.get("keys"), data.get("values")
     alternatives = data.get("alternatives")
-    if not (isinstance(keys, list) and isinstance(starts, list) and isinstance(values, list)
-            and isinstance(alternatives, dict) and keys
-            and len(keys) == len(starts) == len(values)):
+    if not (isinstance(keys, list) and isinstance(values, list)
+            and isinstance(alternatives, dict) and keys and len(keys) == len(values)):
         raise ValueError("malformed patterns")
     # The types of 66,000 items checked in C (map), not one by one in Python.
-    if set(map(type, keys)) != {str} or set(map(type, starts)) != {int}:
+    if set(map(type, keys)) != {str} or set(map(type, values)) != {str}:
         raise ValueError("malformed patterns")
-    # Few distinct value strings (about a thousand for German's 66,000 patterns): each
-    # one's tuple is made once and shared, as immutable tuples of ints may be.
-    distinct = set(values)
-    if not all(type(v) is str and v.isdigit() and v.isascii() for v in distinct):
-        raise ValueError("malformed patterns")
-    table = {v: tuple(map(int, v)) for v in distinct}
+    # Few distinct values (about four thousand for German's 66,000 patterns): each one's
+    # (start, points) is made once and shared, as immutable tuples of ints may be.
+    table: dict[str, tuple[int, tuple[int, ...]]] = {}
+    for value in set(values):
+        first, colon, digits = value.partition(":")
+        if not (colon and first.isascii() and first.isdigit() and digits.isascii()
+                and digits.isdigit()):
+            raise ValueError("malformed patterns")
+        table[value] = (int(first), tuple(map(int, digits)))
     patterns: dict[str, tuple[int, tuple[int, ...]]] = dict(
-        zip(keys, zip(starts, map(table.__getitem__, values), strict=True), strict=True))
+        zip(keys, map(table.__getitem__, values), strict=True))
     for key, special in alternatives.items():
         if key not in patterns or not isinstance(special, list):
             raise ValueError("malformed alternatives")
