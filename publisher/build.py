@@ -31,8 +31,7 @@ from .errors import (
 from .fsutil import atomic_write
 from .matrix import BuildCache, OutputRecord, StatementSummary, Unit
 from .project import Missions, Project, check_unique, read_statement, wanted_languages
-from .writers import FORMATS, PDF_VARIANTS
-from .writers.fonts import SUBSET_VERSION
+from .writers import FORMATS, PDF_VARIANTS, SUBSET_VERSION
 
 if TYPE_CHECKING:
     from .editions import TemplateMessages
@@ -224,8 +223,6 @@ def summarize(project: Project, paths: list[Path], cache: BuildCache,
     A statement whose bytes and mission profile are unchanged since the last build is
     not parsed again: its summary comes from the cache, which is what makes a rebuild
     with nothing changed nearly free."""
-    from .symbols import symbol_problem
-
     summaries: list[StatementSummary] = []
     parsed: dict[str, Statement] = {}
     profiles: dict[str, str] = {}
@@ -244,6 +241,8 @@ def summarize(project: Project, paths: list[Path], cache: BuildCache,
                 and known.mission_sha256 == profile_digest(known.mission)):
             summaries.append(known)
             continue
+        from .symbols import symbol_problem  # here: a statement unchanged needs none
+
         st = read_statement(path, missions)
         parsed[st.slug] = st
         grammar = missions.of(st).symbols  # the organization the mission works at
@@ -301,6 +300,7 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
     fonts, font_files = matrix.fonts_digest(cache.font_files)  # every format embeds them
     links = html_links(formats)
     digests: dict[Unit, str] = {}
+    read: dict[Path, bytes] = {}  # each input file read once
     for u in units:
         s = by_slug[u.slug]
         inputs = [Path(s.path), project.po(u.lang, u.slug), project.po(u.lang, TEMPLATES_DOMAIN),
@@ -308,7 +308,7 @@ def _plan(project: Project, options: BuildOptions, formats: list[str], paths: li
         opts = {"pdf": f"pdf={options.pdf_variant}\0fonts={fonts}",
                 "html": f"links={links}\0fonts={fonts}\0subsets={SUBSET_VERSION}",
                 "docx": f"fonts={fonts}\0subsets={SUBSET_VERSION}"}.get(u.fmt, "")
-        digests[u] = matrix.unit_digest(u, inputs, shared[u.fmt], opts)
+        digests[u] = matrix.unit_digest(u, inputs, shared[u.fmt], opts, read)
     stale = [u for u in units
              if not matrix.is_fresh(cache.outputs.get(u.key()), digests[u], u.path(out_root))]
     session.start(stale)  # the workers load the engines while we translate

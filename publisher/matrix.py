@@ -78,11 +78,19 @@ def shard(units: list[Unit], spec: str | None) -> list[Unit]:
 
 # ---------------------------------------------------------------- digests
 
-def _hash_files(paths: list[Path], h: "hashlib._Hash", root: Path | None = None) -> None:
+def _hash_files(paths: list[Path], h: "hashlib._Hash", root: Path | None = None,
+                read: dict[Path, bytes] | None = None) -> None:
+    """Names and bytes of ``paths`` into ``h``; ``read``: the files read so far in this
+    build (a catalogue is an input of three outputs), added to."""
     for p in sorted(paths):
         name = p.relative_to(root).as_posix() if root else p.name
         h.update(name.encode() + b"\0")
-        h.update(p.read_bytes() if p.is_file() else b"<missing>")
+        data = read.get(p) if read is not None else None
+        if data is None:
+            data = p.read_bytes() if p.is_file() else b"<missing>"
+            if read is not None:
+                read[p] = data
+        h.update(data)
         h.update(b"\0")
 
 
@@ -114,12 +122,13 @@ def fonts_digest(known: list[str]) -> tuple[str, list[str]]:
     return h.hexdigest(), [str(p) for p in paths]
 
 
-def unit_digest(unit: Unit, inputs: list[Path], shared: str, options: str) -> str:
-    """Everything the output depends on, in one hash."""
+def unit_digest(unit: Unit, inputs: list[Path], shared: str, options: str,
+                read: dict[Path, bytes] | None = None) -> str:
+    """Everything the output depends on, in one hash (``read``: see :func:`_hash_files`)."""
     h = hashlib.sha256()
     h.update(f"publisher {__version__}\0{unit.key()}\0{shared}\0{options}\0".encode())
     h.update(os.environ.get("SOURCE_DATE_EPOCH", "").encode() + b"\0")
-    _hash_files(inputs, h)
+    _hash_files(inputs, h, read=read)
     return h.hexdigest()
 
 

@@ -46,6 +46,10 @@ REGISTRY: dict[str, Format] = {f.name: f for f in (
            preflight="publisher.writers.fonts:check_glyphs"),
     Format("docx", "publisher.writers.docx:write_docx"),
 )}
+SUBSET_VERSION = "2"
+"""Part of every cached subset's key and of the web page's and DOCX's build keys: change
+it when the web or DOCX subsetting options change."""
+
 FORMATS: tuple[str, ...] = tuple(REGISTRY)
 PDF_VARIANTS: tuple[str, ...] = REGISTRY["pdf"].variants
 

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import PublisherError, TemplateError
 from ..fsutil import atomic_write
+from . import SUBSET_VERSION  # noqa: F401  (kept in the registry: a build reads it)
 from ..machine import (  # noqa: F401  (re-exported: the font caches' folder)
     CACHE_SUBFOLDERS,
     cache_dir,
@@ -126,9 +127,6 @@ def label_font() -> Path:
     return next(Path(f.path) for f in _family("Noto Sans").files if f.style == "normal")
 
 
-SUBSET_VERSION = "2"
-"""Part of every cached subset's key and of the web page's and DOCX's build keys: change
-it when the web or DOCX subsetting options change."""
 
 
 @lru_cache(maxsize=None)
