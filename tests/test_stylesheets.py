@@ -66,6 +66,22 @@ def test_another_text_or_a_stylesheet_that_changes_the_document_is_parsed_again(
     assert render(page)[0] == 130.0
 
 
+@pytest.mark.parametrize("keyword", ["@import", "@IMPORT", "@\\69 mport"])
+def test_a_stylesheet_that_imports_another_is_parsed_for_every_page(tmp_path, monkeypatch,
+                                                                    keyword):
+    """What it imports may change between two pages: never reused, however the
+    at-keyword is spelled."""
+    parsed = counting_parses(monkeypatch)
+    imported = tmp_path / "imported.css"
+    style = f'{keyword} url("{imported.as_uri()}"); p {{ color: #654321 }}'
+    html = f"<html><head><style>{style}</style></head><body><p>x</p></body></html>"
+    imported.write_text("@page { size: 100mm 100mm }")
+    assert render(html)[0] == 100.0
+    imported.write_text("@page { size: 140mm 100mm }")
+    assert render(html)[0] == 140.0
+    assert parsed.count(style) == 2
+
+
 def test_a_stylesheet_file_is_read_again_for_every_page(tmp_path, monkeypatch):
     """A file can change between two pages (``publisher serve``): only text and
     ``data:`` URLs are reused."""

@@ -12,8 +12,9 @@ What parsing a stylesheet does to the document besides (it appends the ``@page``
 to the document's list, adds ``@font-face`` faces to the font configuration) is done
 again from what the first parse recorded: the rules are appended to the new
 document's list, and the faces are in the configuration already, which is the same
-object. A stylesheet whose parse changes anything else of the document (``@import``,
-``@layer``, ``@counter-style``, ``@color-profile``) is never reused. Only text given as
+object. A stylesheet with an ``@import``, ``@layer``, ``@counter-style``,
+``@color-profile`` or ``@namespace`` rule is never reused, nor one whose parse changed
+the document otherwise. Only text given as
 text is reused, and ``data:`` URLs, whose text is the URL itself; a file can change
 between two pages (``publisher serve``), and is read again each time.
 
@@ -25,6 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import inspect
+import re
 from collections import OrderedDict
 from typing import Any, Callable
 
@@ -58,21 +60,44 @@ def source_digests() -> dict[str, str]:
             for name, function in functions.items()}
 
 
+_AT_KEYWORD = re.compile(r"@((?:[\w-]|\\[0-9a-fA-F]{1,6}[ \t\n\r\f]?|\\[^0-9a-fA-F\n])+)")
+_ESCAPE = re.compile(r"\\([0-9a-fA-F]{1,6})[ \t\n\r\f]?|\\(.)")
+_NOT_REUSED = {"import", "layer", "counter-style", "color-profile", "namespace"}
+"""At-rules whose effect is not the stylesheet's own rules and ``@page`` rules: an
+imported file may change between two pages, the others change the document."""
+
+
+def _at_keywords(text: str) -> set[str]:
+    """The at-keywords of a stylesheet, escapes read (``@\\69mport`` is ``@import``)."""
+    def unescape(match: re.Match[str]) -> str:
+        if match.group(1):
+            code = int(match.group(1), 16)
+            return chr(code) if 0 < code <= 0x10FFFF else "\ufffd"
+        return match.group(2)
+
+    return {_ESCAPE.sub(unescape, found).lower() for found in _AT_KEYWORD.findall(text)}
+
+
+_REUSABLE = {"string", "url", "base_url", "media_type", "font_config", "counter_style",
+             "color_profiles", "page_rules", "layers", "url_fetcher", "_check_mime_type"}
+"""The arguments with which WeasyPrint builds a page's stylesheet; a call with others
+(``matcher``, ``layer``: an ``@import``) or positional ones is passed through."""
+
+
 def _reusing(original: Callable[..., Any]) -> Callable[..., Any]:
-    def css(*args: Any, string: str | None = None, url: str | None = None,
-            base_url: str | None = None, media_type: str = "print", font_config: Any = None,
-            counter_style: Any = None, color_profiles: Any = None, page_rules: Any = None,
-            layers: Any = None, **rest: Any) -> Any:
-        given = dict(string=string, url=url, base_url=base_url, media_type=media_type,
-                     font_config=font_config, counter_style=counter_style,
-                     color_profiles=color_profiles, page_rules=page_rules, layers=layers)
+    def css(*args: Any, **kwargs: Any) -> Any:
+        string, url = kwargs.get("string"), kwargs.get("url")
         text = string if string is not None else (
             url if isinstance(url, str) and url.startswith("data:") else None)
-        shared = (page_rules, layers, counter_style, color_profiles)
-        if (text is None or args or set(rest) - {"url_fetcher", "_check_mime_type"}
-                or any(part is None for part in shared)):
-            return original(*args, **given, **rest)
-        key = (text, string is None, base_url, media_type, id(font_config))
+        shared: list[Any] = [kwargs.get(name) for name in
+                             ("page_rules", "layers", "counter_style", "color_profiles")]
+        if (text is None or args or set(kwargs) - _REUSABLE or None in shared
+                or _at_keywords(text) & _NOT_REUSED):
+            return original(*args, **kwargs)
+        page_rules, layers, counter_style, color_profiles = shared
+        font_config = kwargs.get("font_config")
+        key = (text, string is None, kwargs.get("base_url"), kwargs.get("media_type", "print"),
+               id(font_config))
         found = _PARSED.get(key)
         if found is not None and found[0] is font_config:
             _PARSED.move_to_end(key)
@@ -83,7 +108,7 @@ def _reusing(original: Callable[..., Any]) -> Callable[..., Any]:
             page_rules.extend(rules)
             return sheet
         before = (len(page_rules), len(layers), len(counter_style), len(color_profiles))
-        sheet = original(**given, **rest)
+        sheet = original(**kwargs)
         after = (len(page_rules), len(layers), len(counter_style), len(color_profiles))
         if before[1:] == after[1:]:  # only @page rules (and faces) besides its own
             _PARSED[key] = (font_config, sheet, page_rules[before[0]:])
