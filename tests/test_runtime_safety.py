@@ -124,9 +124,13 @@ def test_malformed_patterns_are_parsed_again(cache_home):
     good = json.loads(hyphenation._encode(pyphen.HyphDict(dic("it"))) or "")
     cached = hyphenation.cached_path(dic("it"))
     cached.parent.mkdir(parents=True, exist_ok=True)
-    for change in ({"values": ["x"] * len(good["keys"])}, {"starts": good["starts"][1:]},
-                   {"keys": [1] * len(good["keys"])}, {"alternatives": {"nope": [[0, 1, "a", 0, 0]]}},
-                   {"alternatives": {good["keys"][0]: [[99, 1, "a", 0, 0]]}}, {"keys": []}):
+    n = len(good["keys"])
+    for change in ({"values": ["x"] * n}, {"values": good["values"][1:]},
+                   {"values": ["1:0x1"] * n}, {"values": [":01"] * n}, {"values": ["-1:01"] * n},
+                   {"values": ["\u0663:01"] * n}, {"values": [1] * n},
+                   {"keys": [1] * n}, {"alternatives": {"nope": [[0, 1, "a", 0, 0]]}},
+                   {"alternatives": {good["keys"][0]: [[99, 1, "a", 0, 0]]}}, {"keys": []},
+                   {"format": 1}):
         cached.write_text(json.dumps({**good, **change}), encoding="utf-8")
         assert same_dictionary(hyphenation.load(dic("it")), pyphen.HyphDict(dic("it"))), change
 
