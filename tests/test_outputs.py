@@ -263,6 +263,31 @@ def test_identical_inputs_give_identical_bytes(built, two_builds_at_once):
         assert first.read_bytes() == (again / first.name).read_bytes(), first.name
 
 
+def test_the_pdf_identifier_does_not_depend_on_where_the_fonts_are_installed(tmp_path):
+    """The page names its fonts by location (a virtual environment's folder, the cache
+    folder): two installations of the same fonts give the same ``/ID``, so the same
+    inputs give the same PDF bytes on a laptop and in CI; another font gives another."""
+    from publisher.writers.fonts import font_faces
+    from publisher.writers.pdf import document_identifier
+
+    face = font_faces()[0].path
+    here, there = tmp_path / "a" / "site-packages", tmp_path / "b" / "lib"
+    for folder in (here, there):
+        folder.mkdir(parents=True)
+        (folder / face.name).write_bytes(face.read_bytes())
+    other = tmp_path / "other.ttf"
+    other.write_bytes(face.read_bytes() + b"\0")
+
+    def page(path: Path) -> str:
+        return (f'<style>@font-face {{ src: url("{path.as_uri()}") }}</style>'
+                "<p>Mesdames et Messieurs</p>")
+
+    assert document_identifier(page(here / face.name)) == document_identifier(
+        page(there / face.name))
+    assert document_identifier(page(other)) != document_identifier(page(here / face.name))
+    assert len(document_identifier(page(other))) == 32
+
+
 def test_source_date_epoch_sets_the_only_date(project, tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1735689600")  # 2025-01-01
     build(project, BuildOptions(paths=[str(SAMPLE)], languages=["en"], formats=["pdf", "docx"],

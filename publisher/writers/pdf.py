@@ -14,6 +14,7 @@ import atexit
 import datetime
 import hashlib
 import os
+import re
 import shutil
 from contextlib import contextmanager
 from functools import lru_cache
@@ -137,6 +138,27 @@ def write_pdf(edition: Edition, template_dir: Path, variant: str = PDF_VARIANT) 
     return html_to_pdf(html, template_dir, edition.timestamp, (), variant)
 
 
+_FILE_URL = re.compile(r"file://(/[^\"'()\s]+)")
+
+
+def document_identifier(html: str) -> bytes:
+    """The PDF's ``/ID``: a hash of the page, in which each file it names by location
+    (the fonts, in folders that differ from one installation to the next) counts by its
+    content, so the same inputs give the same bytes wherever the tool is installed."""
+    from urllib.parse import unquote
+
+    from .fonts import file_sha256
+
+    def content(match: re.Match[str]) -> str:
+        try:
+            return "sha256:" + file_sha256(Path(unquote(match.group(1))))
+        except OSError:
+            return match.group(0)
+
+    located = _FILE_URL.sub(content, html)
+    return hashlib.sha256(located.encode("utf-8")).hexdigest()[:32].encode("ascii")
+
+
 def html_to_pdf(html: str, template_dir: Path, timestamp: datetime.datetime,
                 extra_allowed: tuple[Path, ...] = (), variant: str = PDF_VARIANT) -> bytes:
     """Typeset an HTML page of ours: tagged PDF/UA-1, fonts from the font packages only."""
@@ -144,7 +166,7 @@ def html_to_pdf(html: str, template_dir: Path, timestamp: datetime.datetime,
     reuse_stylesheets()
     allowed = (template_dir, *font_dirs(), *extra_allowed)
     fetcher = LocalOnlyFetcher(allowed)
-    identifier = hashlib.sha256(html.encode("utf-8")).hexdigest()[:32].encode("ascii")
+    identifier = document_identifier(html)
     try:
         with _font_timestamps(timestamp):
             page = HTML(string=html, base_url=str(template_dir.resolve()) + "/",
