@@ -638,15 +638,16 @@ def sweep_scratch(now: float | None = None) -> list[str]:
     now = time.time() if now is None else now
     pattern = re.compile(rf"{re.escape(SCRATCH)}(\d+)-[\w]+")
     removed: list[str] = []
+    folder = tempfile.gettempdir()
     try:
-        names = os.listdir(tempfile.gettempdir())
+        names = os.listdir(folder)
     except OSError:
         return removed
     for name in names:
         match = pattern.fullmatch(name)
         if not match:
             continue
-        path = os.path.join(tempfile.gettempdir(), name)
+        path = os.path.join(folder, name)
         try:
             st = os.lstat(path)
         except OSError:
@@ -699,9 +700,9 @@ class Workers:
             cache_dir()
         except PublisherError:
             pass  # said when a worker needs it
+        sweep_scratch()
         # The workers end with os._exit, or are killed, so what they would remove as they
         # end (WeasyPrint's copies of the faces) goes in a folder the build removes.
-        sweep_scratch()
         self.scratch = tempfile.mkdtemp(prefix=f"{SCRATCH}{os.getpid()}-")
         ctx = multiprocessing.get_context("fork")
         self.count = count

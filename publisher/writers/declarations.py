@@ -26,8 +26,19 @@ from ..fsutil import atomic_write
 from .fonts import cache_dir, trusted_file
 
 FORMAT = 1
-CFFI_VERSIONS = ("2.1.1",)
-"""cffi versions whose parser state this module has been checked against."""
+CHECKED_CFFI = ("2.1.1",)
+"""cffi versions whose parser internals this package reaches into have been checked
+against (its state after a parse, here; its type-name parse, in
+:func:`publisher.writers.engine.quick_type_parsing`): with another, cffi parses as it
+always does."""
+
+
+def checked_parser() -> Any | None:
+    """cffi's parser class, if cffi is a version :data:`CHECKED_CFFI` names."""
+    import cffi
+    from cffi import cparser
+
+    return cparser.Parser if cffi.__version__ in CHECKED_CFFI else None
 
 _STATE = ("_declarations", "_int_constants", "_anonymous_counter", "_uses_new_feature",
           "_inside_extern_python", "_partial_length")
@@ -126,12 +137,9 @@ def _fresh(parser: Any) -> bool:
 
 def install() -> bool:
     """Answer a first ``cdef`` from the per-machine cache (for the checked cffi versions)."""
-    import cffi
-    from cffi import cparser
-
-    if cffi.__version__ not in CFFI_VERSIONS:
+    parser_class = checked_parser()
+    if parser_class is None:
         return False
-    parser_class: Any = cparser.Parser
     if getattr(parser_class.parse, "remembered", False):
         return True
     original: Callable[..., Any] = parser_class.parse

@@ -42,6 +42,7 @@ from pathlib import Path
 from typing import Any, Callable
 
 from ..fsutil import atomic_write
+from .declarations import checked_parser
 from .declarations import install as remember_declarations
 from .fonts import cache_dir, trusted_file
 
@@ -161,19 +162,14 @@ def defer_import(name: str, names: tuple[str, ...] = ()) -> None:
 
 
 _TYPE_NAME = re.compile(r"[A-Za-z_][A-Za-z_0-9]*")
-QUICK_CFFI = ("2.1.1",)
-"""cffi versions whose parser :func:`quick_type_parsing` has been checked against (its
-``parse_type_and_quals`` and ``_parse``); with another, cffi parses as it always does."""
 
 
 def quick_type_parsing() -> bool:
-    """Make cffi's parse of a type name declare only the type names it mentions."""
-    import cffi
-    from cffi import cparser
-
-    if cffi.__version__ not in QUICK_CFFI:
+    """Make cffi's parse of a type name declare only the type names it mentions (for the
+    cffi versions checked: its ``parse_type_and_quals`` and ``_parse``)."""
+    parser_class = checked_parser()
+    if parser_class is None:
         return False
-    parser_class: Any = cparser.Parser
     if getattr(parser_class.parse_type_and_quals, "quick", False):
         return True
     original = parser_class.parse_type_and_quals

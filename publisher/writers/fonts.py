@@ -127,8 +127,6 @@ def label_font() -> Path:
     return next(Path(f.path) for f in _family("Noto Sans").files if f.style == "normal")
 
 
-
-
 @lru_cache(maxsize=None)
 def file_sha256(path: Path) -> str:
     """The checksum of a font file: worked out once per process (font files do not

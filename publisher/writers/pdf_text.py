@@ -117,16 +117,22 @@ RISE: Final = 4
 """The index of a :data:`_Glyph`'s rise."""
 
 
+_MARKS = {"Mn", "Me"}
+
+
+def _is_mark(ch: str) -> bool:
+    """Whether ``ch`` is a combining mark (none lies below U+0300; "" is none)."""
+    return ch >= "\u0300" and unicodedata.category(ch) in _MARKS
+
+
 def _units(starts: list[int], texts: dict[int, str]) -> dict[int, int]:
     """The cluster whose glyph carries each cluster's text (logical starts): a cluster of
     combining marks goes with the letter before it. A mark sits on its letter with an
     offset; as a character of its own, drawn there, pdfium reads a space before it
     («إيمانا ً») and poppler may put it on a line of its own."""
     carrier = {start: start for start in starts}
-    category = unicodedata.category
     for previous, start in zip(starts, starts[1:], strict=False):
-        first = texts[start][:1]
-        if first >= "\u0300" and category(first) in ("Mn", "Me"):  # no mark lies below
+        if _is_mark(texts[start][:1]):
             carrier[start] = carrier[previous]
     return carrier
 
@@ -158,14 +164,9 @@ def _glyph_infos(glyph_string: Any, count: int) -> list[tuple[int, int, int, int
             for i in infos]  # pragma: no cover
 
 
-_MARKS = {"Mn", "Me"}
-
-
 def _has_marks(text: str) -> bool:
-    """Whether ``text`` holds a combining mark (none lies below U+0300)."""
-    category = unicodedata.category
-    return not text.isascii() and any(ch >= "\u0300" and category(ch) in _MARKS
-                                       for ch in text)
+    """Whether ``text`` holds a combining mark."""
+    return not text.isascii() and any(map(_is_mark, text))
 
 
 def _run_glyphs(glyph_item: Any, utf8: bytes, font_size: float, codes: Codes
