@@ -12,6 +12,7 @@ Measures, on a copy of the project (the repository's build/ is not touched):
   5. the cold PDF-only matrix with HarfBuzz's font subsetter and with fontTools';
   6. one output, the press officer's everyday command (`publisher build STATEMENT --lang uk
      --format F`, nothing built yet), against pandoc making that one file, per format;
+     then the same with a build server running (`publisher server start`);
   7. a scale run: the sample copied into 5 and into 20 statements (x 8 languages x 3
      formats), seconds per output and peak memory, which must stay flat as it grows;
   8. the live preview: a saved .po to the new web page on disk (benchmarks/serve.py);
@@ -33,7 +34,9 @@ import sys
 import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
@@ -45,8 +48,11 @@ def copy_project(dest: Path) -> Path:
     return dest
 
 
-def publisher(args: list[str], cwd: Path) -> tuple[float, dict]:
-    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+def publisher(args: list[str], cwd: Path, env_extra: dict[str, str] | None = None,
+              ) -> tuple[float, dict]:
+    """``publisher ARGS --json`` in a fresh interpreter, without a build server unless
+    ``env_extra`` points at one."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PUBLISHER_SERVER": "off", **(env_extra or {})}
     start = time.perf_counter()
     proc = subprocess.run([sys.executable, "-m", "publisher", *args, "--json"], cwd=cwd,
                           capture_output=True, text=True, env=env)
@@ -77,22 +83,42 @@ def pandoc_one(seed: Path, lang: str, fmt: str, out: Path) -> float:
     return time.perf_counter() - start
 
 
-def one_output(fmt: str, repeat: int) -> tuple[float, float, float]:
+def one_output(fmt: str, repeat: int, server: dict[str, str] | None = None,
+               ) -> tuple[float, float, float]:
     """The everyday command for one file, cold (nothing built yet; the per-machine cache
     warm, as on any machine after its first build), against pandoc making the same file;
-    measured in alternation. (publisher median, pandoc median, median of round ratios)."""
+    measured in alternation. (publisher median, pandoc median, median of round ratios).
+    ``server``: the environment that reaches a running build server."""
     ours, theirs, ratios = [], [], []
     seed = ROOT / "seeds" / "fsc-pc-92-dprk.md"
     for _ in range(repeat):
         with tempfile.TemporaryDirectory() as tmp:
             proj = copy_project(Path(tmp))
             t, _summary = publisher(["build", "seeds/fsc-pc-92-dprk.md", "--lang", "uk",
-                                     "--format", fmt], proj)
+                                     "--format", fmt], proj, server)
             p = pandoc_one(seed, "uk", fmt, Path(tmp))
         ours.append(t)
         theirs.append(p)
         ratios.append(t / p)
     return statistics.median(ours), statistics.median(theirs), statistics.median(ratios)
+
+
+@contextmanager
+def build_server() -> Iterator[dict[str, str]]:
+    """A build server (``publisher server start``, in a copy of the project) in a runtime
+    folder of its own; the environment that reaches it. Stopped on the way out."""
+    with tempfile.TemporaryDirectory(prefix="pub-") as run, \
+            tempfile.TemporaryDirectory() as tmp:
+        env = {"XDG_RUNTIME_DIR": run, "PUBLISHER_SERVER": ""}
+        proj = copy_project(Path(tmp))
+        full = {**os.environ, "PYTHONPATH": str(ROOT), **env}
+        subprocess.run([sys.executable, "-m", "publisher", "server", "start"], cwd=proj,
+                       env=full, check=True, capture_output=True)
+        try:
+            yield env
+        finally:
+            subprocess.run([sys.executable, "-m", "publisher", "server", "stop"], cwd=proj,
+                           env={**full, "PUBLISHER_SERVER": "off"}, capture_output=True)
 
 
 def scaled_project(dest: Path, statements: int) -> Path:
@@ -241,6 +267,9 @@ def main() -> None:
     pandoc_par, _ = pandoc_matrix(args.repeat, 2)
     subset = subsetters(args.repeat)
     ones = {fmt: one_output(fmt, max(5, args.repeat)) for fmt in ("pdf", "html", "docx")}
+    with build_server() as env:
+        served = {fmt: one_output(fmt, max(5, args.repeat), env)
+                  for fmt in ("pdf", "html", "docx")}
     scale = {n: scale_run(n) for n in (1, 5, 20)}
     live = serve_latency()
     children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
@@ -258,6 +287,8 @@ def main() -> None:
     for fmt, (ours, theirs, _ratio) in ones.items():
         rows.append((f"one {fmt.upper()}: publisher build --lang uk", ours, ""))
         rows.append((f"one {fmt.upper()}: pandoc", theirs, ""))
+        rows.append((f"one {fmt.upper()}: the same, build server running", served[fmt][0],
+                     f"pandoc {served[fmt][1]:.2f} s in the same rounds"))
     for n, run in scale.items():
         rows.append((f"scale: {n} statement(s), cold", run["seconds"],
                      f"{run['built']} files, {run['per_output'] * 1000:.0f} ms per output, "
@@ -274,6 +305,9 @@ def main() -> None:
         ("one PDF / pandoc's one PDF", ones["pdf"][2], 0.80),
         ("one HTML / pandoc's one HTML", ones["html"][2], 1.00),
         ("one DOCX / pandoc's one DOCX", ones["docx"][2], 1.00),
+        ("one PDF, build server / pandoc's one PDF", served["pdf"][2], 0.80),
+        ("one HTML, build server / pandoc's one HTML", served["html"][2], 1.00),
+        ("one DOCX, build server / pandoc's one DOCX", served["docx"][2], 1.00),
         ("scale: s per output, 20 / 5 statements",
          scale[20]["per_output"] / scale[5]["per_output"], 1.25),
         ("scale: worker memory, 20 / 5 statements",

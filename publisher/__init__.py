@@ -11,13 +11,14 @@ package stays cheap)::
 Everything else is internal.
 """
 
-from typing import Any
+TYPE_CHECKING = False  # not typing's: `import publisher` is on every command's path
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 
-from .errors import PublisherError  # noqa: E402
-
 _LAZY = {
+    "PublisherError": ("errors", "PublisherError"),
     "Project": ("pipeline", "Project"),
     "BuildOptions": ("pipeline", "BuildOptions"),
     "BuildReport": ("pipeline", "BuildReport"),
@@ -27,10 +28,10 @@ _LAZY = {
     "read_statement": ("readers.markdown", "read_statement"),
 }
 
-__all__ = ["PublisherError", "__version__", *_LAZY]
+__all__ = ["__version__", *_LAZY]
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> "Any":
     if name in _LAZY:
         import importlib
 

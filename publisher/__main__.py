@@ -1,5 +1,20 @@
-"""``python -m publisher``."""
+"""The ``publisher`` command (the console script and ``python -m publisher``): through a
+running build server when there is one (:mod:`publisher.client`), else in this process."""
 
-from .cli import entry
+import os
+import sys
 
-entry()
+from .client import ask
+
+
+def main() -> None:
+    code = ask(sys.argv[1:])
+    if code is not None:
+        os._exit(code)
+    from .cli import entry
+
+    entry()
+
+
+if __name__ == "__main__":
+    main()

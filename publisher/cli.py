@@ -585,6 +585,75 @@ def serve(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...
     click.echo("stopped", err=True)
 
 
+@main.group(epilog=EPILOG)
+def server() -> None:
+    """An opt-in build server: it keeps the command line and the writers loaded, so
+    that every later `publisher` command of this installation starts at once (one web
+    page or DOCX in a few hundredths of a second). Each command still runs in a process
+    of its own, with this terminal, folder and environment; without a server (as in CI)
+    nothing changes. PUBLISHER_SERVER=off makes a command run without it.
+
+    \b
+    Examples:
+      publisher server start
+      publisher build seeds/fsc-pc-92-dprk.md --lang uk --format html
+      publisher server stop
+    """
+
+
+@server.command("start", epilog=EPILOG)
+@click.option("--idle", type=click.FloatRange(min=1), default=3 * 3600.0, show_default=True,
+              metavar="SECONDS", help="Stop after this long without a command.")
+@click.pass_context
+def server_start(ctx: click.Context, idle: float) -> None:
+    """Start this installation's build server in the background (it serves every
+    project; it reads ahead the language data of this one's catalogues)."""
+    from .server import project_languages, start
+
+    pid = run(start, idle, project_languages(Path(ctx.obj["root"])))
+    click.echo(f"build server started (pid {pid})")
+
+
+@server.command("run", hidden=True)
+@click.option("--idle", type=click.FloatRange(min=1), default=3 * 3600.0)
+@click.option("--languages", default="")
+def server_run(idle: float, languages: str) -> None:
+    """The server itself, in the foreground (what `server start` starts)."""
+    from .server import main as serve_commands
+
+    def one(argv: list[str]) -> int:
+        sys.argv = ["publisher", *argv]
+        return command()
+
+    serve_commands(idle, _split((languages,)), one)
+
+
+@server.command("stop", epilog=EPILOG)
+def server_stop() -> None:
+    """Stop the build server (after the commands it runs have finished)."""
+    from .server import stop
+
+    pid = run(stop)
+    click.echo(f"build server stopping (pid {pid})" if pid else "no build server is running")
+
+
+@server.command("status", epilog=EPILOG)
+def server_status() -> None:
+    """Whether a build server runs for this installation (exit 1 if not)."""
+    import time
+
+    from .server import status
+
+    found = run(status)
+    if not found:
+        click.echo("no build server is running")
+        sys.exit(1)
+    started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(found["started"]))
+    click.echo(f"build server running (pid {found['pid']}, since {started}, "
+               f"{found['commands']} command(s), {found['running']} running; "
+               f"{found['socket']})")
+
+
 if __name__ == "__main__":  # pragma: no cover
     main()
 
@@ -594,6 +663,12 @@ def entry() -> None:
     the exit handlers run (the cache's temporary folder, logging), and the process ends
     without tearing the interpreter down module by module, which takes longer than some
     whole builds (a tenth of a second with WeasyPrint loaded)."""
+    os._exit(command())
+
+
+def command() -> int:
+    """Run the command of ``sys.argv``, flush its output and run the exit handlers; its
+    exit code (the process is left for the caller to end)."""
     import atexit
 
     try:
@@ -613,4 +688,4 @@ def entry() -> None:
             stream.flush()
         except (OSError, ValueError):  # a closed pipe: what was written is all it took
             pass
-    os._exit(code)
+    return code

@@ -27,6 +27,10 @@ settings.register_profile("dev", max_examples=60, deadline=None)
 settings.register_profile("ci", max_examples=400, deadline=None, print_blob=True)
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+# A build server a developer started would serve the tests' commands: they run without
+# one (tests/test_build_server.py starts its own, in folders of its own).
+os.environ["PUBLISHER_SERVER"] = "off"
+
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "seeds" / "fsc-pc-92-dprk.md"
 LANGS = ("en", "uk", "fr", "de", "it", "ru", "es", "ar")

@@ -8,9 +8,9 @@ from pathlib import Path
 
 PACKAGE = Path(__file__).resolve().parent.parent / "publisher"
 
-LAYERS = ["cli", "pipeline", "serve", "review", "collect", "importer", "build", "translations",
+LAYERS = ["cli", "pipeline", "serve", "server", "review", "collect", "importer", "build", "translations",
           "matrix", "editions", "project", "writers", "links", "readers", "i18n", "model", "symbols",
-          "machine", "fsutil", "errors"]
+          "machine", "fsutil", "errors", "client"]
 """Top to bottom, as in ARCHITECTURE.md."""
 
 

@@ -1,0 +1,190 @@
+"""The ``publisher`` command's first step (:mod:`publisher.__main__`): hand the command to
+a running build server (``publisher server start``, see :mod:`publisher.server`), or
+let it run in this process.
+
+A server is an idle process of this installation with the command line and the writers
+already imported. For each command it forks a process that takes this one's place: the
+same standard input, output and error (passed over the socket, so a terminal stays a
+terminal), working folder, environment, umask and arguments, and its exit status becomes
+this one's. Signals this process receives (Ctrl-C, a CI job's timeout) are passed on to it.
+
+Nothing here may cost time when no server runs: this module imports nothing beyond what
+the interpreter has already loaded, and without a socket the command goes to
+:func:`publisher.cli.entry` as before. ``PUBLISHER_SERVER=off`` never
+asks a server. A server that does not match this process exactly (another interpreter,
+other flags, another import path, its code changed on disk since it started) refuses,
+and the command runs here.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+PROTOCOL = "publisher-server-1"
+FLAGS = ("debug", "inspect", "interactive", "optimize", "dont_write_bytecode",
+         "no_user_site", "no_site", "ignore_environment", "verbose", "bytes_warning",
+         "quiet", "hash_randomization", "isolated", "dev_mode", "utf8_mode",
+         "warn_default_encoding", "int_max_str_digits")
+"""Interpreter flags that must be the same in the server (``safe_path`` may differ: the
+server always runs with it, a command's first import folder is dropped instead)."""
+PROCESS_ENV = ("LD_LIBRARY_PATH", "LD_PRELOAD", "PYTHONHASHSEED", "FONTCONFIG_FILE",
+               "FONTCONFIG_PATH", "FONTCONFIG_SYSROOT")
+"""Variables that act when a process starts or loads its libraries, not when a command
+runs: a server started under other values refuses."""
+FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
+LIMIT = 1 << 20
+"""Largest request a server reads (arguments and environment)."""
+
+
+def folder() -> str:
+    """This user's folder for server sockets: ``$XDG_RUNTIME_DIR/publisher-UID``, else
+    ``/tmp/publisher-UID`` (a server makes it mode 0700 and checks it is its own)."""
+    base = os.environ.get("XDG_RUNTIME_DIR") or ""
+    if not base.startswith("/"):
+        base = "/tmp"
+    return os.path.join(base, f"publisher-{os.getuid()}")
+
+
+def installation() -> str:
+    """What a server serves: this interpreter and this copy of the package."""
+    here = os.path.dirname(os.path.realpath(__file__))
+    return repr((sys.executable, here, sys.version))
+
+
+def socket_path() -> str:
+    """The socket of this installation's server (short: socket paths are limited)."""
+    import zlib
+
+    key = installation().encode("utf-8", "surrogateescape")
+    return os.path.join(folder(), f"{zlib.crc32(key):08x}{zlib.adler32(key):08x}.sock")
+
+
+def fingerprint() -> list[str]:
+    """Everything a command's process has from its start that a server must share."""
+    path = sys.path[:] if sys.flags.safe_path else sys.path[1:]
+    return [installation(), repr([getattr(sys.flags, n, None) for n in FLAGS]),
+            sys.getfilesystemencoding(), sys.getfilesystemencodeerrors(),
+            repr(sys.warnoptions), repr(sorted(sys._xoptions.items())),
+            *(f"{n}={os.environ.get(n, '')}" for n in PROCESS_ENV), *path]
+
+
+def _stream(stream: object) -> list[str]:
+    return [getattr(stream, "encoding", None) or "utf-8",
+            getattr(stream, "errors", None) or "strict"]
+
+
+def request(argv: list[str]) -> bytes:
+    """One command as the server reads it: NUL-separated strings, counted lists."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    marks = fingerprint()
+    env = [f"{k}={v}" for k, v in os.environ.items()]
+    items = [PROTOCOL, str(len(marks)), *marks, os.getcwd(), str(mask),
+             *_stream(sys.stdin), *_stream(sys.stdout), *_stream(sys.stderr),
+             str(len(argv)), *argv, str(len(env)), *env]
+    body = b"\0".join(s.encode("utf-8", "surrogateescape") for s in items)
+    return len(body).to_bytes(8, "big") + body
+
+
+def _ask(path: str, argv: list[str]) -> int | None:
+    """Run the command in the server; its exit status, or None when no server took it."""
+    import _socket
+
+    try:
+        sock = _socket.socket(_socket.AF_UNIX, _socket.SOCK_STREAM)
+    except OSError:
+        return None
+    try:
+        sock.connect(path)
+        fds = b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in (0, 1, 2))
+        data = request(argv)
+        sent = sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
+        if sent < len(data):
+            sock.sendall(data[sent:])
+        return _follow(sock)
+    except OSError:
+        return None
+    finally:
+        sock.close()
+
+
+def _lines(sock: object) -> object:
+    buffer = b""
+    while True:
+        while b"\n" in buffer:
+            line, buffer = buffer.split(b"\n", 1)
+            yield line.decode("ascii", "replace")
+        chunk = sock.recv(256)  # type: ignore[attr-defined]
+        if not chunk:
+            return
+        buffer += chunk
+
+
+def _follow(sock: object) -> int | None:
+    """Read the server's answer: ``pid N`` (the command's process, which signals are
+    passed on to), then ``exit N`` or ``signal N``; or ``refused REASON``."""
+    import _signal
+
+    pid = 0
+    previous: dict[int, object] = {}
+
+    def forward(signum: int, frame: object) -> None:
+        try:
+            os.killpg(pid, signum)
+        except OSError:
+            pass
+
+    try:
+        for line in _lines(sock):  # type: ignore[attr-defined]
+            word, _, value = line.partition(" ")
+            number = int(value) if value.isdigit() else -1
+            if word == "refused":
+                if value.startswith("stale"):
+                    print("publisher: the build server's code changed since it started; it "
+                          "has stopped and this command runs without it", file=sys.stderr)
+                return None
+            if word == "pid" and number > 0 and not pid:
+                pid = number
+                for name in FORWARDED:
+                    signum = getattr(_signal, name)
+                    previous[signum] = _signal.signal(signum, forward)
+            elif word == "exit" and pid and 0 <= number < 256:
+                return number
+            elif word == "signal" and pid and 0 < number < 65:
+                _signal.signal(number, _signal.SIG_DFL)
+                os.kill(os.getpid(), number)
+                return 128 + number
+    except OSError:
+        pass
+    finally:
+        for signum, handler in previous.items():
+            _signal.signal(signum, handler)  # type: ignore[arg-type]
+    if not pid:
+        return None  # the server went away before taking the command: run it here
+    print("publisher: error: the build server ended without the command's exit status",
+          file=sys.stderr)
+    return 1
+
+
+def private(path: str) -> bool:
+    """Whether ``path`` is a folder of this user's that nobody else can open: only then
+    is a socket in it this user's own server (another user could otherwise make the
+    folder first, in /tmp, and receive this process's terminal and environment)."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return (st.st_mode & 0o170000 == 0o040000 and st.st_uid == os.getuid()
+            and not st.st_mode & 0o077)
+
+
+def ask(argv: list[str]) -> int | None:
+    """Run the command ``argv`` in this installation's build server: its exit status, or
+    None when no server took it (none runs, ``PUBLISHER_SERVER=off``, it refused)."""
+    if os.environ.get("PUBLISHER_SERVER", "") == "off" or not private(folder()):
+        return None
+    path = socket_path()
+    if not os.path.exists(path):
+        return None
+    return _ask(path, argv)

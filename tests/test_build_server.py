@@ -1,0 +1,321 @@
+"""``publisher server``: a command handed to the build server behaves as the same command
+run in its own process (outputs, messages, exit code, folder, environment, umask,
+signals), and the server refuses what it cannot serve faithfully."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Iterator, TypeVar
+
+import pytest
+from hypothesis import given, strategies as st
+
+from publisher import client, server
+
+from .conftest import ROOT, copy_project
+
+T = TypeVar("T")
+SAMPLE = "seeds/fsc-pc-92-dprk.md"
+
+
+def wait_for(check: Callable[[], T | None], what: str, timeout: float = 30) -> T:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found:
+            return found
+        time.sleep(0.05)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+class Setup:
+    """A runtime folder of its own (short: socket paths are limited) and the environment
+    that finds the server in it; ``pythonpath``: where ``publisher`` is imported from."""
+
+    def __init__(self, pythonpath: Path = ROOT) -> None:
+        self.run_dir = Path(tempfile.mkdtemp(prefix="pub-"))
+        self.env = {**os.environ, "XDG_RUNTIME_DIR": str(self.run_dir),
+                    "PYTHONPATH": str(pythonpath)}
+        self.env.pop("PUBLISHER_SERVER", None)
+        self.pid: int | None = None
+
+    def cli(self, *args: str, cwd: Path, env: dict[str, str] | None = None,
+            python: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, *python, "-m", "publisher", *args], cwd=cwd,
+                              env={**self.env, **(env or {})}, capture_output=True,
+                              text=True, timeout=600)
+
+    def start(self, cwd: Path, *args: str) -> int:
+        proc = self.cli("server", "start", *args, cwd=cwd)
+        assert proc.returncode == 0, proc.stderr
+        self.pid = int(proc.stdout.split("pid ")[1].rstrip(")\n"))
+        return self.pid
+
+    def status(self, cwd: Path) -> dict[str, object] | None:
+        proc = self.cli("server", "status", cwd=cwd, env={"PUBLISHER_SERVER": "off"})
+        if proc.returncode != 0:
+            assert "no build server is running" in proc.stdout
+            return None
+        found = re.search(r"\(pid (\d+), since .*?, (\d+) command\(s\)", proc.stdout)
+        assert found, proc.stdout
+        return {"pid": int(found[1]), "commands": int(found[2])}
+
+    def close(self) -> None:
+        if self.pid is not None:
+            try:
+                os.kill(self.pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+            wait_for(lambda: not alive(self.pid), "the server to stop")  # type: ignore[arg-type]
+        shutil.rmtree(self.run_dir, ignore_errors=True)
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
+
+
+@pytest.fixture
+def setup() -> Iterator[Setup]:
+    s = Setup()
+    try:
+        yield s
+    finally:
+        s.close()
+
+
+def outputs(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
+            for p in sorted((root / "build").rglob("*")) if p.is_file()
+            and p.name != ".publisher-cache.json"}
+
+
+def summary(text: str) -> dict[str, object]:
+    found = json.loads(text)
+    for key in ("seconds", "peak_worker_rss_mb"):
+        found.pop(key)
+    return found
+
+
+def test_a_build_through_the_server_is_the_build_without_it(setup, tmp_path):
+    here = copy_project(tmp_path / "here")
+    there = copy_project(tmp_path / "there")
+    setup.start(here)
+    args = ("build", SAMPLE, "--lang", "uk,ar", "--format", "html,docx", "--json")
+    served = setup.cli(*args, cwd=here)
+    alone = setup.cli(*args, cwd=there, env={"PUBLISHER_SERVER": "off"})
+    assert served.returncode == alone.returncode == 0, served.stderr + alone.stderr
+    assert summary(served.stdout) == summary(alone.stdout)
+    made = outputs(here)
+    assert made == outputs(there)
+    assert {f"build/fsc-pc-92-dprk/fsc-pc-92-dprk.{lang}.{fmt}" for lang in ("uk", "ar")
+            for fmt in ("html", "docx")} | {"build/index.html", "build/manifest.json"} <= set(made)
+    assert setup.status(here)["commands"] == 1  # type: ignore[index]
+
+
+def test_a_failing_command_fails_the_same_way(setup, tmp_path):
+    here = copy_project(tmp_path / "here")
+    po = here / "locales" / "uk" / "LC_MESSAGES" / "fsc-pc-92-dprk.po"
+    po.write_text(po.read_text(encoding="utf-8") + '\nmsgid "unterminated\n', encoding="utf-8")
+    setup.start(here)
+    args = ("build", SAMPLE, "--lang", "uk", "--format", "html")
+    served = setup.cli(*args, cwd=here)
+    alone = setup.cli(*args, cwd=here, env={"PUBLISHER_SERVER": "off"})
+    assert served.returncode == alone.returncode == 1
+    timeless = [re.sub(r"in \d+\.\d+ s", "in T s", p.stderr) for p in (served, alone)]
+    assert timeless[0] == timeless[1] and "fsc-pc-92-dprk.po:" in served.stderr
+    assert setup.status(here)["commands"] == 1  # type: ignore[index]
+    usage = setup.cli("build", "--no-such-option", cwd=here)
+    assert usage.returncode == 2 and "No such option" in usage.stderr
+
+
+def test_the_command_has_the_callers_folder_environment_and_umask(setup, tmp_path):
+    project = copy_project(tmp_path / "project")
+    setup.start(tmp_path)
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    code = ("import os, subprocess, sys; os.umask(0o027); sys.exit(subprocess.call("
+            "[sys.executable, '-m', 'publisher', '-C', '../project', 'build', sys.argv[1],"
+            " '--lang', 'en', '--format', 'html', '--json']))")
+    for run, env in (("served", {}), ("alone", {"PUBLISHER_SERVER": "off"})):
+        proc = subprocess.run([sys.executable, "-c", code, f"../project/{SAMPLE}"], cwd=elsewhere,
+                              env={**setup.env, "SOURCE_DATE_EPOCH": "1700000000", **env},
+                              capture_output=True, text=True, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+        folder = project / "build" / "fsc-pc-92-dprk"
+        assert stat.S_IMODE(folder.stat().st_mode) == 0o750, run
+        page = (folder / "fsc-pc-92-dprk.en.html").read_bytes()
+        if run == "served":
+            first = page
+            shutil.rmtree(project / "build")
+    assert page == first
+    assert not (elsewhere / "build").exists()
+    assert setup.status(tmp_path)["commands"] == 1  # type: ignore[index]
+
+
+def test_ctrl_c_reaches_the_command_and_its_workers(setup, tmp_path):
+    """A terminal sends Ctrl-C to the asking process; it passes it on to the command's
+    process group, and the build stops as it does without a server."""
+    root = copy_project(tmp_path / "p")
+    setup.start(root)
+    stderr = root / "stderr.txt"
+    with open(stderr, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "publisher", "build", "--format",
+                                 "html,pdf", "--lang", "en,fr,de,it", "-j", "2"], cwd=root,
+                                env=setup.env, stdout=subprocess.DEVNULL, stderr=err)
+    wait_for(lambda: ".pdf (" in stderr.read_text(encoding="utf-8") or proc.poll() is not None,
+             "the first PDF", timeout=120)
+    assert proc.poll() is None, stderr.read_text(encoding="utf-8")
+    proc.send_signal(signal.SIGINT)
+    assert proc.wait(timeout=60) == 1
+    said = stderr.read_text(encoding="utf-8")
+    assert "Traceback" not in said and "Aborted" in said, said
+    assert not (root / "build" / "manifest.json").exists()
+    wait_for(lambda: setup.status(root), "the server")  # it keeps running
+    assert setup.status(root)["commands"] == 1  # type: ignore[index]
+
+
+def test_a_killed_caller_takes_its_command_down(setup, tmp_path):
+    root = copy_project(tmp_path / "p")
+    setup.start(root)
+    stderr = root / "stderr.txt"
+    with open(stderr, "wb") as err:
+        proc = subprocess.Popen([sys.executable, "-m", "publisher", "build", "--format", "pdf",
+                                 "-j", "1"], cwd=root, env=setup.env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    wait_for(lambda: "[1/" in stderr.read_text(encoding="utf-8") or proc.poll() is not None,
+             "the first output", timeout=120)
+    assert proc.poll() is None
+    command = [pid for pid in children(setup.pid)]  # type: ignore[arg-type]
+    assert len(command) == 1
+    proc.kill()
+    proc.wait()
+    wait_for(lambda: not alive(command[0]), "the command to end")
+    assert not (root / "build" / "manifest.json").exists()
+
+
+def children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) == pid and fields[0] != "Z":
+                found.append(int(entry.name))
+    return found
+
+
+def test_a_process_that_differs_is_not_served(setup, tmp_path):
+    """Another hash seed or interpreter flag: the command runs in its own process."""
+    root = copy_project(tmp_path / "p")
+    setup.start(root)
+    args = ("build", SAMPLE, "--lang", "en", "--format", "html")
+    seeded = setup.cli(*args, cwd=root, env={"PYTHONHASHSEED": "7"})
+    flagged = setup.cli(*args, cwd=root, python=("-X", "dev"))
+    assert seeded.returncode == flagged.returncode == 0, seeded.stderr + flagged.stderr
+    assert setup.status(root)["commands"] == 0  # type: ignore[index]
+
+
+def test_a_changed_module_stops_the_server_and_the_command_runs_alone(tmp_path):
+    package = tmp_path / "installed"
+    shutil.copytree(ROOT / "publisher", package / "publisher",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    s = Setup(pythonpath=package)
+    try:
+        root = copy_project(tmp_path / "p")
+        s.start(root)
+        args = ("build", SAMPLE, "--lang", "en", "--format", "html")
+        assert s.cli(*args, cwd=root).returncode == 0
+        assert s.status(root)["commands"] == 1  # type: ignore[index]
+        changed = package / "publisher" / "links.py"
+        changed.write_text(changed.read_text(encoding="utf-8") + "\n# upgraded\n",
+                           encoding="utf-8")
+        (root / "build").rename(root / "old")
+        after = s.cli(*args, cwd=root)
+        assert after.returncode == 0, after.stderr
+        assert "code changed since it started" in after.stderr
+        assert (root / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.en.html").is_file()
+        wait_for(lambda: not alive(s.pid), "the stale server to stop")  # type: ignore[arg-type]
+        assert s.status(root) is None
+        assert list((s.run_dir / f"publisher-{os.getuid()}").glob("*.sock")) == []
+    finally:
+        s.close()
+
+
+def test_start_stop_status_and_idle(setup, tmp_path):
+    assert setup.status(tmp_path) is None
+    pid = setup.start(tmp_path, "--idle", "600")
+    again = setup.cli("server", "start", cwd=tmp_path)
+    assert again.returncode == 1 and f"already running (pid {pid})" in again.stderr
+    assert setup.status(tmp_path)["pid"] == pid  # type: ignore[index]
+    stopped = setup.cli("server", "stop", cwd=tmp_path, env={"PUBLISHER_SERVER": "off"})
+    assert stopped.returncode == 0 and f"pid {pid}" in stopped.stdout
+    wait_for(lambda: not alive(pid), "the server to stop")
+    folder = setup.run_dir / f"publisher-{os.getuid()}"
+    assert list(folder.glob("*.sock")) == []
+    assert setup.cli("server", "stop", cwd=tmp_path).stdout == "no build server is running\n"
+    pid = setup.start(tmp_path, "--idle", "1")
+    wait_for(lambda: not alive(pid), "the idle server to stop", timeout=20)
+    assert list(folder.glob("*.sock")) == []
+
+
+def test_a_folder_others_can_open_is_refused(setup, tmp_path):
+    folder = setup.run_dir / f"publisher-{os.getuid()}"
+    folder.mkdir(mode=0o700)
+    folder.chmod(0o777)
+    proc = setup.cli("server", "start", cwd=tmp_path)
+    assert proc.returncode == 1
+    assert proc.stderr.startswith(f"{folder}: error: [server] not a private folder")
+    assert not client.private(str(folder))
+    folder.chmod(0o700)
+    assert client.private(str(folder))
+    link = setup.run_dir / "link"
+    link.symlink_to(folder)
+    assert not client.private(str(link))
+
+
+def test_garbage_on_the_socket_is_refused_and_the_server_keeps_serving(setup, tmp_path):
+    root = copy_project(tmp_path / "p")
+    setup.start(root)
+    path = str(next((setup.run_dir / f"publisher-{os.getuid()}").glob("*.sock")))
+    for data in (b"", b"\x00" * 8, (40).to_bytes(8, "big") + b"x" * 40,
+                 (1 << 40).to_bytes(8, "big"), (5).to_bytes(8, "big") + b"publi"):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
+            sock.settimeout(10)
+            sock.connect(path)
+            sock.sendall(data)
+            sock.shutdown(socket.SHUT_WR)
+            answer = sock.recv(100)
+        assert answer.startswith(b"refused "), (data, answer)
+    proc = setup.cli("build", SAMPLE, "--lang", "en", "--format", "html", cwd=root)
+    assert proc.returncode == 0, proc.stderr
+    assert setup.status(root)["commands"] == 1  # type: ignore[index]
+
+
+@given(st.lists(st.text(alphabet=st.characters(blacklist_characters="\0",
+                                                 blacklist_categories=("Cs",))), max_size=12))
+def test_requests_are_read_back_and_nothing_else_is_a_request(words):
+    body = client.request(words)[8:]
+    req = server.parse(body)
+    assert not isinstance(req, str)
+    assert req.argv == words and req.cwd == os.getcwd()
+    assert req.env == dict(os.environ) and req.marks == client.fingerprint()
+    junk = b"\0".join(w.encode("utf-8") for w in [client.PROTOCOL, *words])
+    assert isinstance(server.parse(junk), (str, server.Request))
