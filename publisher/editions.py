@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import datetime
 import os
-from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from . import __version__
 from .errors import Diagnostic, warning
@@ -39,8 +38,7 @@ Messages = list[tuple[str, "str | None"]]
 """(msgid, msgctxt) pairs."""
 
 
-@dataclass(frozen=True)
-class TemplateMessages:
+class TemplateMessages(NamedTuple):
     """The template wording's messages and the digest of the sources they come from
     (kept in the build cache, so a rebuild need not extract them again)."""
 

@@ -9,7 +9,7 @@ returns warnings as diagnostics; only the CLI prints them and turns them into ex
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from typing import NamedTuple
 
 
 def shown(value: str, width: int = 60) -> str:
@@ -33,8 +33,7 @@ def display_path(path: str | os.PathLike[str] | None) -> str | None:
 ERROR, WARNING = "error", "warning"
 
 
-@dataclass(frozen=True)
-class Diagnostic:
+class Diagnostic(NamedTuple):
     """One problem: where (file and line, either may be unknown), which check or stage
     found it (``code``), how bad it is (``error`` or ``warning``) and what it is."""
 

@@ -27,7 +27,7 @@ import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterator, NamedTuple
 
 from . import __version__
 from .errors import Diagnostic, PublisherError
@@ -48,8 +48,7 @@ class LockError(PublisherError):
     code = "lock"
 
 
-@dataclass(frozen=True)
-class Unit:
+class Unit(NamedTuple):
     """One output: a statement in one language and one format."""
 
     slug: str
@@ -140,8 +139,7 @@ def _str_list(value: object) -> list[str] | None:
     return None
 
 
-@dataclass(frozen=True)
-class OutputRecord:
+class OutputRecord(NamedTuple):
     """What the cache remembers of one output it wrote."""
 
     digest: str
@@ -182,8 +180,7 @@ class OutputRecord:
         return record
 
 
-@dataclass(frozen=True)
-class StatementSummary:
+class StatementSummary(NamedTuple):
     """What the build needs of a statement without parsing it again: kept in the cache
     with the digests of the statement and of its mission profile."""
 
@@ -200,7 +197,7 @@ class StatementSummary:
     symbol_warning: Diagnostic | None = None
 
     def to_json(self) -> dict[str, object]:
-        data: dict[str, object] = dict(self.__dict__)
+        data: dict[str, object] = self._asdict()
         data["languages"] = list(self.languages)
         data["symbol_warning"] = self.symbol_warning.as_dict() if self.symbol_warning else None
         return data
@@ -392,8 +389,7 @@ def write_manifest(out_root: Path, records: dict[str, OutputRecord]) -> Path:
 
 # ---------------------------------------------------------------- rendering
 
-@dataclass(frozen=True)
-class Job:
+class Job(NamedTuple):
     unit: Unit
     edition: Edition
     template_dir: Path
@@ -402,8 +398,7 @@ class Job:
     """The format's variant (``pdf/a-3b``); "" for its default."""
 
 
-@dataclass(frozen=True)
-class Result:
+class Result(NamedTuple):
     unit: Unit
     path: Path
     size: int = 0

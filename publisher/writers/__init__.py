@@ -10,9 +10,8 @@ here.
 from __future__ import annotations
 
 import importlib
-from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, cast
+from typing import TYPE_CHECKING, Callable, NamedTuple, cast
 
 if TYPE_CHECKING:
     from ..model import Edition
@@ -25,8 +24,7 @@ Preflight = Callable[["Edition"], None]
 the format; runs before anything is rendered."""
 
 
-@dataclass(frozen=True)
-class Format:
+class Format(NamedTuple):
     name: str
     writer: str
     """``module:function`` of the :data:`Writer`."""
