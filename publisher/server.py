@@ -18,8 +18,9 @@ process for that one command, which becomes the command:
   process that differs in what it had from its start: the interpreter and its flags,
   the import path, the file-system encoding, library and font-configuration variables;
 - before each command it checks that every module it imported is still the file on
-  disk (same size, time and inode); if one changed (an upgrade, a ``git pull``), it
-  refuses, finishes what runs, and exits.
+  disk (same size, time and inode) and that no folder of the import path changed (a
+  package installed or removed); if one did (an upgrade, a ``git pull``), it refuses,
+  finishes what runs, and exits.
 
 The socket is in ``$XDG_RUNTIME_DIR/publisher-UID`` (else ``/tmp/publisher-UID``), a
 folder of mode 0700 that must be this user's own; the server also checks the peer's user
@@ -81,11 +82,13 @@ def check_folder(path: str) -> None:
 
 
 def _module_files() -> dict[str, tuple[int, int, int]]:
-    """The file of every module imported so far, by (size, modification time, inode)."""
+    """The file of every module imported so far, and every folder of the import path (a
+    package installed or removed changes its folder), by (size, modification time,
+    inode)."""
+    names = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
     found: dict[str, tuple[int, int, int]] = {}
-    for module in list(sys.modules.values()):
-        name = getattr(module, "__file__", None)
-        if isinstance(name, str) and name not in found:
+    for name in [*names, *sys.path]:
+        if isinstance(name, str) and name and name not in found:
             try:
                 st = os.stat(name)
             except OSError:

@@ -319,3 +319,22 @@ def test_requests_are_read_back_and_nothing_else_is_a_request(words):
     assert req.env == dict(os.environ) and req.marks == client.fingerprint()
     junk = b"\0".join(w.encode("utf-8") for w in [client.PROTOCOL, *words])
     assert isinstance(server.parse(junk), (str, server.Request))
+
+
+def test_a_package_installed_meanwhile_stops_the_server(tmp_path):
+    """A folder of the import path that changed (a package added) is an upgrade too."""
+    extra = tmp_path / "site"
+    extra.mkdir()
+    s = Setup()
+    s.env["PYTHONPATH"] = f"{ROOT}:{extra}"
+    try:
+        root = copy_project(tmp_path / "p")
+        s.start(root)
+        args = ("build", SAMPLE, "--lang", "en", "--format", "html")
+        assert s.cli(*args, cwd=root).returncode == 0
+        (extra / "newly_installed.py").write_text("", encoding="utf-8")
+        after = s.cli(*args, cwd=root)
+        assert after.returncode == 0 and "code changed since it started" in after.stderr
+        wait_for(lambda: not alive(s.pid), "the stale server to stop")  # type: ignore[arg-type]
+    finally:
+        s.close()
