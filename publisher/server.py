@@ -18,8 +18,8 @@ process for that one command, which becomes the command:
   process that differs in what it had from its start: the interpreter and its flags,
   the import path, the file-system encoding, library and font-configuration variables;
 - before each command it checks that every module it imported is still the file on
-  disk (same size, time and inode) and that no folder of the import path changed (a
-  package installed or removed); if one did (an upgrade, a ``git pull``), it refuses,
+  disk (same size, time and inode) and that no package was installed or removed in the
+  folders packages are installed in; if one was (an upgrade, a ``git pull``), it refuses,
   finishes what runs, and exits.
 
 The socket is in ``$XDG_RUNTIME_DIR/publisher-UID`` (else ``/tmp/publisher-UID``), a
@@ -81,13 +81,34 @@ def check_folder(path: str) -> None:
                           f"{os.getuid()}); remove it or set XDG_RUNTIME_DIR", path)
 
 
+def _install_folders() -> list[str]:
+    """The folders of the import path packages are installed in: the site folders, and
+    any other that holds a distribution's metadata (``pip install --target``). A
+    checkout's folder is not one: its root changes with every file made in it, and the
+    modules loaded from it are checked one by one."""
+    import site
+
+    sites = {*site.getsitepackages(), site.getusersitepackages()}
+    found = []
+    for folder in sys.path:
+        if folder in sites:
+            found.append(folder)
+            continue
+        try:
+            names = os.listdir(folder or ".")
+        except OSError:
+            continue
+        if any(n.endswith((".dist-info", ".egg-info")) for n in names):
+            found.append(folder)
+    return found
+
+
 def _module_files() -> dict[str, tuple[int, int, int]]:
-    """The file of every module imported so far, and every folder of the import path (a
-    package installed or removed changes its folder), by (size, modification time,
-    inode)."""
+    """The file of every module imported so far, and every folder packages are installed
+    in (installing or removing one changes it), by (size, modification time, inode)."""
     names = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
     found: dict[str, tuple[int, int, int]] = {}
-    for name in [*names, *sys.path]:
+    for name in [*names, *_install_folders()]:
         if isinstance(name, str) and name and name not in found:
             try:
                 st = os.stat(name)

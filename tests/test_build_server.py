@@ -322,17 +322,24 @@ def test_requests_are_read_back_and_nothing_else_is_a_request(words):
 
 
 def test_a_package_installed_meanwhile_stops_the_server(tmp_path):
-    """A folder of the import path that changed (a package added) is an upgrade too."""
-    extra = tmp_path / "site"
-    extra.mkdir()
+    """A folder packages are installed in that changed (a package added) is an upgrade
+    too; a folder of the import path that holds no package (a checkout) is not."""
+    installed = tmp_path / "site"
+    (installed / "already-1.0.dist-info").mkdir(parents=True)
+    checkout = tmp_path / "checkout"
+    checkout.mkdir()
     s = Setup()
-    s.env["PYTHONPATH"] = f"{ROOT}:{extra}"
+    s.env["PYTHONPATH"] = f"{ROOT}:{installed}:{checkout}"
     try:
         root = copy_project(tmp_path / "p")
         s.start(root)
         args = ("build", SAMPLE, "--lang", "en", "--format", "html")
         assert s.cli(*args, cwd=root).returncode == 0
-        (extra / "newly_installed.py").write_text("", encoding="utf-8")
+        (checkout / "notes.txt").write_text("", encoding="utf-8")
+        kept = s.cli(*args, cwd=root)
+        assert kept.returncode == 0 and "changed" not in kept.stderr, kept.stderr
+        assert s.status(root)["commands"] == 2  # type: ignore[index]
+        (installed / "newly_installed-2.0.dist-info").mkdir()
         after = s.cli(*args, cwd=root)
         assert after.returncode == 0 and "code changed since it started" in after.stderr
         wait_for(lambda: not alive(s.pid), "the stale server to stop")  # type: ignore[arg-type]
