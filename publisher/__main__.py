@@ -8,7 +8,9 @@ from .client import ask
 
 
 def main() -> None:
-    code = ask(sys.argv[1:])
+    # `publisher server ...` manages the server: it runs here, never in the server itself
+    # (any argument spelled "server" does; that costs only the time a server saves).
+    code = None if "server" in sys.argv[1:] else ask(sys.argv[1:])
     if code is not None:
         os._exit(code)
     from .cli import entry

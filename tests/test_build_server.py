@@ -265,6 +265,8 @@ def test_start_stop_status_and_idle(setup, tmp_path):
     again = setup.cli("server", "start", cwd=tmp_path)
     assert again.returncode == 1 and f"already running (pid {pid})" in again.stderr
     assert setup.status(tmp_path)["pid"] == pid  # type: ignore[index]
+    shown = setup.cli("server", "status", cwd=tmp_path)  # never handed to the server itself
+    assert "0 command(s), 0 running" in shown.stdout, shown.stdout
     stopped = setup.cli("server", "stop", cwd=tmp_path, env={"PUBLISHER_SERVER": "off"})
     assert stopped.returncode == 0 and f"pid {pid}" in stopped.stdout
     wait_for(lambda: not alive(pid), "the server to stop")
