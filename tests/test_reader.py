@@ -104,3 +104,16 @@ def test_not_utf8(tmp_path):
     with pytest.raises(StatementError) as info:
         read_statement(path)
     assert info.value.line == 7 and "UTF-8" in info.value.message
+
+
+def test_the_characters_refused_are_the_complement_of_xml_chars():
+    """``NOT_PRINTABLE`` is XML 1.0's ``Char`` production turned around: #x9 | #xA | #xD |
+    [#x20-#xD7FF] | [#xE000-#xFFFD] | [#x10000-#x10FFFF] pass, every other code point
+    is refused (checked over all of them)."""
+    from publisher.model import NOT_PRINTABLE
+
+    allowed = ((0x9, 0x9), (0xA, 0xA), (0xD, 0xD), (0x20, 0xD7FF), (0xE000, 0xFFFD),
+               (0x10000, 0x10FFFF))
+    refused = {c for c in range(0x110000) if not any(lo <= c <= hi for lo, hi in allowed)}
+    everything = "".join(map(chr, range(0x110000)))
+    assert {ord(ch) for ch in NOT_PRINTABLE.findall(everything)} == refused

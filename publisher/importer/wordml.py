@@ -30,6 +30,7 @@ from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator
 
 from ..errors import PublisherError
+from ..model import NOT_PRINTABLE
 
 _W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 _R = "{http://schemas.openxmlformats.org/officeDocument/2006/relationships}"
@@ -39,10 +40,6 @@ _FOOTNOTES = "http://schemas.openxmlformats.org/officeDocument/2006/relationship
 _ENDNOTES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/endnotes"
 _STYLE_DEPTH = 20
 """A style's ``basedOn`` chain is followed this far (a cycle or a hostile chain stops)."""
-
-_NOT_PRINTABLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-"""What no statement may hold (see :func:`publisher.readers.markdown.check_characters`):
-such characters in a draft are dropped."""
 
 _CONTAINERS = {f"{_W}{name}" for name in (
     "ins", "moveTo", "smartTag", "customXml", "dir", "bdo", "sdtContent")}
@@ -59,7 +56,7 @@ class WordMLError(PublisherError):
 def printable(text: str) -> str:
     """``text`` without the characters no statement may hold (C0 controls other than tab
     and line ends, lone surrogates, U+FFFE, U+FFFF)."""
-    return _NOT_PRINTABLE.sub("", text)
+    return NOT_PRINTABLE.sub("", text)  # such characters in a draft are dropped
 
 
 def clean_text(text: str) -> str:

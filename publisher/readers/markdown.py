@@ -30,8 +30,8 @@ from markdown_it.token import Token
 
 from ..errors import PublisherError, StatementError, shown
 from ..model import (
-    Block, Code, Emph, Footnote, FootnoteRef, HardBreak, Heading, Inline, Link, ListBlock,
-    Meta, Paragraph, Quote, RichText, Rule, Statement, Strong, Sub, Sup, Text,
+    NOT_PRINTABLE, Block, Code, Emph, Footnote, FootnoteRef, HardBreak, Heading, Inline, Link,
+    ListBlock, Meta, Paragraph, Quote, RichText, Rule, Statement, Strong, Sub, Sup, Text,
     footnote_labels, number_footnotes,
 )
 
@@ -146,9 +146,6 @@ KNOWN = REQUIRED + ("symbol", "meeting", "agenda", "languages", "check_against_d
 
 _ALLOWED_TAGS = {"sup": Sup, "sub": Sub}
 _TAG_RE = re.compile(r"^<(/?)([a-zA-Z][a-zA-Z0-9]*)\s*>$")
-_NOT_PRINTABLE = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
-"""Characters no document format can hold (XML 1.0 refuses them): C0 controls, lone
-surrogates, U+FFFE and U+FFFF."""
 _YAML_DEPTH = 10
 """Front matter is a mapping of values and lists; deeper nesting is refused unread."""
 
@@ -161,7 +158,7 @@ def check_characters(text: str, path: str | None, line: int | None,
     With ``count_lines`` the error names the line of the character itself, ``line``
     being the line ``text`` starts at.
     """
-    m = _NOT_PRINTABLE.search(text)
+    m = NOT_PRINTABLE.search(text)
     if m is None:
         return
     at = line
