@@ -278,3 +278,32 @@ def test_a_later_build_removes_the_worker_folders_of_a_killed_one(tmp_path, monk
     assert not killed.exists()
     assert all(p.exists() for p in (recent, running, other, plain, link))
     assert (other / "face.ttf").exists()
+
+
+def test_compiled_templates_are_kept_apart_by_the_options_they_were_compiled_under(tmp_path):
+    """One cache folder, one template file, two sets of Jinja options: each renders what
+    a fresh compilation renders (Jinja's own entry name, the template's name and file,
+    would hand the second environment the first one's code); the same options share it."""
+    import jinja2
+
+    from publisher.writers.html import OPTIONS, POLICIES, CompiledTemplates
+
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "a.html").write_text("{% if true %}\n  X\n{% endif %}\n", encoding="utf-8")
+    cache = tmp_path / "cache"
+    cache.mkdir()
+
+    def render(options: dict, cached: bool) -> str:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), **options,
+                                 bytecode_cache=CompiledTemplates(str(cache), options, POLICIES)
+                                 if cached else None)
+        env.policies.update(POLICIES)
+        return env.get_template("a.html").render()
+
+    ours = dict(OPTIONS)
+    other = {**OPTIONS, "trim_blocks": False, "lstrip_blocks": False}
+    assert render(ours, False) != render(other, False)
+    for options in (ours, other, ours):
+        assert render(options, True) == render(options, False)
+    assert len(list(cache.iterdir())) == 2

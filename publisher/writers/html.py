@@ -100,19 +100,43 @@ def blocks_html(blocks: tuple[Block, ...], levels: Iterator[int] | None = None) 
     return Markup("").join(out)
 
 
+OPTIONS: dict[str, Any] = {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True,
+                           "undefined": jinja2.StrictUndefined,
+                           "extensions": ["jinja2.ext.i18n"]}
+"""The templates' environment."""
+POLICIES: dict[str, Any] = {"ext.i18n.trimmed": True}
+
+
+class CompiledTemplates(jinja2.FileSystemBytecodeCache):
+    """Jinja's compiled templates, kept in the private cache folder. Jinja names an entry
+    by the template's name and file and checks it against the template's source, but a
+    template compiles differently under another Jinja or other options: they are part of
+    the name here, so an upgrade never runs code compiled for the version before."""
+
+    def __init__(self, directory: str, options: dict[str, Any],
+                 policies: dict[str, Any]) -> None:
+        super().__init__(directory)
+        self.settings = repr((jinja2.__version__, sorted((k, repr(v)) for k, v in options.items()),
+                              sorted(policies.items())))
+
+    def get_cache_key(self, name: str, filename: str | None = None) -> str:
+        import hashlib
+
+        key = f"{self.settings}\0{name}\0{filename or ''}"
+        return hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()
+
+
 @lru_cache(maxsize=4)
 def environment(template_dir: str) -> jinja2.Environment:
     """The templates' environment. Compiled templates are kept in the private cache folder
-    (Jinja checks each against its template's current source), since compiling the
-    page templates costs more than rendering them."""
+    (:class:`CompiledTemplates`), since compiling the page templates costs more than
+    rendering them."""
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(template_dir),
-        bytecode_cache=jinja2.FileSystemBytecodeCache(str(cache_dir() / "templates")),
-        autoescape=True, trim_blocks=True, lstrip_blocks=True,
-        undefined=jinja2.StrictUndefined,
-        extensions=["jinja2.ext.i18n"],
+        bytecode_cache=CompiledTemplates(str(cache_dir() / "templates"), OPTIONS, POLICIES),
+        **OPTIONS,
     )
-    env.policies["ext.i18n.trimmed"] = True
+    env.policies.update(POLICIES)
     return env
 
 
