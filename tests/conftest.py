@@ -10,11 +10,12 @@ import shlex
 import shutil
 import subprocess
 import sys
+import time
 import unicodedata
 import zlib
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, TypeVar
 
 import pytest
 from hypothesis import settings
@@ -83,6 +84,55 @@ def run(*args: str, cwd: Path | None = None, env: dict[str, str] | None = None,
     if check and proc.returncode != 0:
         raise AssertionError(f"{args} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
     return proc
+
+
+T = TypeVar("T")
+
+
+def wait_for(check: Callable[[], T | None], what: str, timeout: float = 20.0) -> T:
+    """Poll ``check`` until it gives something (not None, not False); fail after
+    ``timeout`` seconds, so a hang fails the test instead of blocking the run."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        found = check()
+        if found is not None and found is not False:
+            return found
+        time.sleep(0.02)
+    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+
+
+def proc_stat(pid: int) -> list[str] | None:
+    """Fields of /proc/PID/stat from the state on (the name may hold spaces)."""
+    try:
+        text = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return text[text.rindex(")") + 2:].split()
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """Every live process below ``pid``, with its start time (to tell a reused pid)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            fields = proc_stat(int(entry.name))
+            if fields:
+                parents.setdefault(int(fields[1]), []).append(int(entry.name))
+    found: dict[int, str] = {}
+    todo = [pid]
+    while todo:
+        for child in parents.get(todo.pop(), []):
+            fields = proc_stat(child)
+            if fields and fields[0] != "Z":
+                found[child] = fields[19]
+                todo.append(child)
+    return found
+
+
+def alive(pid: int, started: str) -> bool:
+    """Whether ``pid`` still runs and is the process that started at ``started``."""
+    fields = proc_stat(pid)
+    return fields is not None and fields[0] not in ("Z", "X") and fields[19] == started
 
 
 def copy_project(dest: Path) -> Path:

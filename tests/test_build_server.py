@@ -15,29 +15,17 @@ import stat
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
-from typing import Callable, Iterator, TypeVar
+from typing import Iterator
 
 import pytest
 from hypothesis import given, strategies as st
 
 from publisher import client, server
 
-from .conftest import ROOT, copy_project
+from .conftest import ROOT, alive, copy_project, descendants, proc_stat, wait_for
 
-T = TypeVar("T")
 SAMPLE = "seeds/fsc-pc-92-dprk.md"
-
-
-def wait_for(check: Callable[[], T | None], what: str, timeout: float = 30) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found:
-            return found
-        time.sleep(0.05)
-    pytest.fail(f"timed out waiting for {what}")
 
 
 class Setup:
@@ -50,6 +38,8 @@ class Setup:
                     "PYTHONPATH": str(pythonpath)}
         self.env.pop("PUBLISHER_SERVER", None)
         self.pid: int | None = None
+        self.started = ""
+        """The server's start time (/proc), to tell its pid from a reused one."""
 
     def cli(self, *args: str, cwd: Path, env: dict[str, str] | None = None,
             python: tuple[str, ...] = ()) -> subprocess.CompletedProcess[str]:
@@ -61,7 +51,11 @@ class Setup:
         proc = self.cli("server", "start", *args, cwd=cwd)
         assert proc.returncode == 0, proc.stderr
         self.pid = int(proc.stdout.split("pid ")[1].rstrip(")\n"))
+        self.started = (proc_stat(self.pid) or [""] * 20)[19]
         return self.pid
+
+    def gone(self) -> bool:
+        return self.pid is None or not alive(self.pid, self.started)
 
     def status(self, cwd: Path) -> dict[str, object] | None:
         proc = self.cli("server", "status", cwd=cwd, env={"PUBLISHER_SERVER": "off"})
@@ -78,16 +72,8 @@ class Setup:
                 os.kill(self.pid, signal.SIGTERM)
             except ProcessLookupError:
                 pass
-            wait_for(lambda: not alive(self.pid), "the server to stop")  # type: ignore[arg-type]
+            wait_for(self.gone, "the server to stop")
         shutil.rmtree(self.run_dir, ignore_errors=True)
-
-
-def alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
 
 
 @pytest.fixture
@@ -201,25 +187,12 @@ def test_a_killed_caller_takes_its_command_down(setup, tmp_path):
     wait_for(lambda: "[1/" in stderr.read_text(encoding="utf-8") or proc.poll() is not None,
              "the first output", timeout=120)
     assert proc.poll() is None
-    command = [pid for pid in children(setup.pid)]  # type: ignore[arg-type]
-    assert len(command) == 1
+    command = descendants(setup.pid)  # type: ignore[arg-type]
+    assert len([p for p in command if (proc_stat(p) or ["", ""])[1] == str(setup.pid)]) == 1
     proc.kill()
     proc.wait()
-    wait_for(lambda: not alive(command[0]), "the command to end")
+    wait_for(lambda: not any(alive(p, t) for p, t in command.items()), "the command to end")
     assert not (root / "build" / "manifest.json").exists()
-
-
-def children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                fields = (entry / "stat").read_text(encoding="ascii").rsplit(")", 1)[1].split()
-            except OSError:
-                continue
-            if int(fields[1]) == pid and fields[0] != "Z":
-                found.append(int(entry.name))
-    return found
 
 
 def test_a_process_that_differs_is_not_served(setup, tmp_path):
@@ -252,7 +225,7 @@ def test_a_changed_module_stops_the_server_and_the_command_runs_alone(tmp_path):
         assert after.returncode == 0, after.stderr
         assert "code changed since it started" in after.stderr
         assert (root / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.en.html").is_file()
-        wait_for(lambda: not alive(s.pid), "the stale server to stop")  # type: ignore[arg-type]
+        wait_for(s.gone, "the stale server to stop")
         assert s.status(root) is None
         assert list((s.run_dir / f"publisher-{os.getuid()}").glob("*.sock")) == []
     finally:
@@ -269,12 +242,12 @@ def test_start_stop_status_and_idle(setup, tmp_path):
     assert "0 command(s), 0 running" in shown.stdout, shown.stdout
     stopped = setup.cli("server", "stop", cwd=tmp_path, env={"PUBLISHER_SERVER": "off"})
     assert stopped.returncode == 0 and f"pid {pid}" in stopped.stdout
-    wait_for(lambda: not alive(pid), "the server to stop")
+    wait_for(setup.gone, "the server to stop")
     folder = setup.run_dir / f"publisher-{os.getuid()}"
     assert list(folder.glob("*.sock")) == []
     assert setup.cli("server", "stop", cwd=tmp_path).stdout == "no build server is running\n"
     pid = setup.start(tmp_path, "--idle", "1")
-    wait_for(lambda: not alive(pid), "the idle server to stop", timeout=20)
+    wait_for(setup.gone, "the idle server to stop", timeout=20)
     assert list(folder.glob("*.sock")) == []
 
 
@@ -344,6 +317,6 @@ def test_a_package_installed_meanwhile_stops_the_server(tmp_path):
         (installed / "newly_installed-2.0.dist-info").mkdir()
         after = s.cli(*args, cwd=root)
         assert after.returncode == 0 and "code changed since it started" in after.stderr
-        wait_for(lambda: not alive(s.pid), "the stale server to stop")  # type: ignore[arg-type]
+        wait_for(s.gone, "the stale server to stop")
     finally:
         s.close()

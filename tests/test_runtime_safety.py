@@ -24,7 +24,7 @@ from publisher import matrix
 from publisher.pipeline import BuildOptions, Project, build
 from publisher.writers import fonts, hyphenation
 
-from .conftest import ROOT, copy_project, publisher_cli
+from .conftest import ROOT, alive, copy_project, descendants, publisher_cli
 
 pyphen = pytest.importorskip("pyphen")
 
@@ -326,39 +326,6 @@ def test_build_reports_a_symlinked_lock_in_one_line(tmp_path):
 
 
 # ---------------------------------------------------------------- workers die with the build
-
-def _stat(pid: int) -> list[str] | None:
-    """Fields of /proc/PID/stat from the state on (the name may hold spaces)."""
-    try:
-        text = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return None
-    return text[text.rindex(")") + 2:].split()
-
-
-def descendants(pid: int) -> dict[int, str]:
-    """Every live process below ``pid``, with its start time (to tell a reused pid)."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            fields = _stat(int(entry.name))
-            if fields:
-                parents.setdefault(int(fields[1]), []).append(int(entry.name))
-    found: dict[int, str] = {}
-    todo = [pid]
-    while todo:
-        for child in parents.get(todo.pop(), []):
-            fields = _stat(child)
-            if fields and fields[0] != "Z":
-                found[child] = fields[19]
-                todo.append(child)
-    return found
-
-
-def alive(pid: int, started: str) -> bool:
-    fields = _stat(pid)
-    return fields is not None and fields[0] not in ("Z", "X") and fields[19] == started
-
 
 def kill_build_when(proc: subprocess.Popen[bytes], ready: Callable[[dict[int, str]], bool],
                     ) -> dict[int, str]:

@@ -14,13 +14,12 @@ import socket
 import subprocess
 import sys
 import threading
-import time
 from pathlib import Path
-from typing import Any, Callable, Iterator, TypeVar
+from typing import Any, Callable, Iterator
 
 import pytest
 
-from .conftest import cli_env, copy_project
+from .conftest import cli_env, copy_project, wait_for
 
 SLUG = "fsc-pc-92-dprk"
 PAGE = f"{SLUG}/{SLUG}.uk.html"
@@ -31,19 +30,6 @@ SCRIPT = re.compile(rb'<script src="/__publisher/reload\.js" data-state="[0-9a-f
 """The tag the preview adds before ``</body>``, stamped with the builds the page includes."""
 TIMEOUT = 20.0
 """No wait in this file is longer: a hang fails the test instead of blocking the run."""
-
-T = TypeVar("T")
-
-
-def wait_for(check: Callable[[], T | None], what: str, timeout: float = TIMEOUT) -> T:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = check()
-        if found is not None and found is not False:
-            return found
-        time.sleep(0.02)
-    raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
-
 
 class Events:
     """The preview's event stream, read by a thread into a list."""
