@@ -601,8 +601,12 @@ def server() -> None:
     """
 
 
+SERVER_IDLE = 3 * 3600.0
+"""Seconds without a command after which a build server stops."""
+
+
 @server.command("start", epilog=EPILOG)
-@click.option("--idle", type=click.FloatRange(min=1), default=3 * 3600.0, show_default=True,
+@click.option("--idle", type=click.FloatRange(min=1), default=SERVER_IDLE, show_default=True,
               metavar="SECONDS", help="Stop after this long without a command.")
 @click.pass_context
 def server_start(ctx: click.Context, idle: float) -> None:
@@ -615,7 +619,7 @@ def server_start(ctx: click.Context, idle: float) -> None:
 
 
 @server.command("run", hidden=True)
-@click.option("--idle", type=click.FloatRange(min=1), default=3 * 3600.0)
+@click.option("--idle", type=click.FloatRange(min=1), default=SERVER_IDLE)
 @click.option("--languages", default="")
 def server_run(idle: float, languages: str) -> None:
     """The server itself, in the foreground (what `server start` starts)."""

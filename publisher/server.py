@@ -48,8 +48,6 @@ from . import client
 from .errors import PublisherError
 
 CONTROL = "publisher-control-1"
-IDLE = 3 * 3600.0
-"""Seconds without a command after which a server exits."""
 PRELOAD = ("publisher.pipeline", "publisher.build", "publisher.matrix",
            "publisher.project", "publisher.editions", "publisher.readers.markdown",
            "publisher.readers.mission", "publisher.i18n.catalogs", "publisher.i18n.checks",
@@ -527,7 +525,7 @@ def main(idle: float, languages: list[str], run: Callable[[list[str]], int]) -> 
     os.chdir("/")
     try:
         check_folder(client.folder())
-        if _answers(path):
+        if control(path, "status") is not None:  # anything that answers: keep off its socket
             raise ServerError("a build server is already running", path)
         preload(languages)
         listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -556,10 +554,6 @@ def main(idle: float, languages: list[str], run: Callable[[list[str]], int]) -> 
     os._exit(0)
 
 
-def _answers(path: str) -> bool:
-    return control(path, "status") is not None
-
-
 def control(path: str, word: str) -> list[str] | None:
     """Ask a server ``status`` or ``stop``; its answer's words, or None if none answers."""
     try:
@@ -585,9 +579,9 @@ def start(idle: float, languages: list[str]) -> int:
     CLDR data to read ahead (those of the project it is started in)."""
     path = client.socket_path()
     check_folder(client.folder())
-    running = control(path, "status")
-    if running and running[0] == "status":
-        raise ServerError(f"a build server is already running (pid {running[1]})")
+    running = status()
+    if running is not None:
+        raise ServerError(f"a build server is already running (pid {running['pid']})")
     log = open(path[:-len(".sock")] + ".log", "ab")
     try:
         proc = subprocess.Popen(

@@ -13,6 +13,7 @@ fonts as WOFF2 subsets (:mod:`publisher.writers.webfonts`), so it fetches nothin
 from __future__ import annotations
 
 import base64
+import hashlib
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
@@ -120,8 +121,6 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
                               sorted(policies.items())))
 
     def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        import hashlib
-
         key = f"{self.settings}\0{name}\0{filename or ''}"
         return hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()
 
