@@ -401,3 +401,17 @@ def test_libreoffice_uses_the_embedded_fonts_where_they_are_not_installed(render
         assert {"Amiri-Regular", "Amiri-Bold"} <= names, fonts
     # Nothing was substituted for them.
     assert not [n for n in names if not n.startswith(("NotoSerif", "Amiri"))], fonts
+
+
+def test_the_shipped_reference_carries_no_unused_table_styles():
+    """A statement has no tables. The reference document once carried the 96 table styles
+    of a word processor's default template, 300 KB of the styles part that every DOCX
+    copied, and every build parsed, wrote back and zipped again. Word and LibreOffice
+    offer their built-in table styles without a definition in the file."""
+    reference = Path(__file__).resolve().parent.parent / "templates" / "reference.docx"
+    styles = xml(parts(reference)["word/styles.xml"])
+    tables = sorted(s.find(w("name")).get(w("val")) for s in styles.iter(w("style"))
+                    if s.get(w("type")) == "table")
+    assert tables == ["Normal Table", "Table Grid"]
+    assert any(s.get(w("default")) == "1" for s in styles.iter(w("style"))
+               if s.get(w("type")) == "table")
