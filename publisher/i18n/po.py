@@ -214,7 +214,7 @@ class Catalog:
     @property
     def nplurals(self) -> int | None:
         forms = self.header_value("Plural-Forms") or ""
-        m = re.search(r"nplurals\s*=\s*([0-9]{1,9})(?![0-9])", forms)
+        m = _NPLURALS.search(forms)
         return int(m.group(1)) if m else None
 
 
@@ -224,6 +224,11 @@ _KEYWORD = re.compile(rb"^(msgctxt|msgid_plural|msgid|msgstr(?:\[(\d+)\])?)(?=[\
 _STRING = re.compile(rb'"((?:[^"\\\n]|\\.)*)"')
 _MAX_INDEX_DIGITS = 3
 """msgstr[N] indexes are below :data:`MAX_PLURALS`; longer numbers are refused unread."""
+_FLAG_SEPARATOR = re.compile(rb"[,\s]+")
+_NPLURALS = re.compile(r"nplurals\s*=\s*([0-9]{1,9})(?![0-9])")
+_NPLURALS_VALUE = re.compile(r"nplurals\s*=\s*([^;\s]*)")
+"""Whatever ``nplurals`` is set to, for the check that it is a count."""
+_COUNT = re.compile(r"[0-9]{1,9}")
 _ESCAPES = {ord("n"): b"\n", ord("t"): b"\t", ord("r"): b"\r", ord("a"): b"\a",
             ord("b"): b"\b", ord("f"): b"\f", ord("v"): b"\v", ord("\\"): b"\\",
             ord('"'): b'"', ord("'"): b"'", ord("?"): b"?"}
@@ -397,7 +402,7 @@ def _lex(lines: list[bytes], path: Path) -> list[_Raw]:
             elif kind == b":":
                 cur.refs.append(text)
             elif kind == b",":
-                cur.flags += [f for f in re.split(rb"[,\s]+", text) if f]
+                cur.flags += [f for f in _FLAG_SEPARATOR.split(text) if f]
             else:
                 body = full[1:]
                 cur.comments.append(body[1:] if body.startswith(b" ") else body)
@@ -559,10 +564,10 @@ def _validate(cat: Catalog, path: Path) -> None:
         seen[msg.key] = msg.lineno
     forms = cat.header_value("Plural-Forms")
     if forms is not None and cat.header is not None:
-        m = re.search(r"nplurals\s*=\s*([^;\s]*)", forms)
+        m = _NPLURALS_VALUE.search(forms)
         if m and m.group(1) != "INTEGER":
             value = m.group(1)
-            if not re.fullmatch(r"[0-9]{1,9}", value) or not 1 <= int(value) <= MAX_PLURALS:
+            if not _COUNT.fullmatch(value) or not 1 <= int(value) <= MAX_PLURALS:
                 raise CatalogError(f"invalid nplurals value '{_shown(value[:20])}' in Plural-Forms "
                                    f"(1 to {MAX_PLURALS})", path, cat.header.lineno)
             n = int(value)

@@ -176,6 +176,12 @@ def long_date(date: datetime.date, lang: str, pattern: str | None = None,
     return text
 
 
+_QUOTED = re.compile(r"('(?:[^']|'')*')")
+"""A quoted literal of a CLDR date pattern (a quote in it doubled)."""
+_DAY = re.compile(r"(?<!d)d(?!d)")
+"""The day of the month, one digit or two, in a CLDR date pattern."""
+
+
 def first_day_pattern(pattern: str | None, first_day: str, locale: Locale) -> str:
     """``pattern`` (default: the locale's long date) with ``first_day`` for its day."""
     base = pattern or get_date_format("long", locale=locale).pattern
@@ -183,8 +189,8 @@ def first_day_pattern(pattern: str | None, first_day: str, locale: Locale) -> st
     # in by a function, so a backslash in it is no regex escape.
     literal = "'" + first_day.replace("'", "''") + "'"
     # Replace the unquoted single "d" (day of month) of the pattern.
-    parts = re.split(r"('(?:[^']|'')*')", base)
-    parts = [p if p.startswith("'") else re.sub(r"(?<!d)d(?!d)", lambda _: literal, p)
+    parts = _QUOTED.split(base)
+    parts = [p if p.startswith("'") else _DAY.sub(lambda _: literal, p)
              for p in parts]
     return "".join(parts)
 

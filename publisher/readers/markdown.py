@@ -470,6 +470,7 @@ def _split_front_matter(text: str, path: str) -> tuple[str, str, int]:
     raise StatementError("front matter is not closed by a '---' line", path, 1)
 
 
+_PROFILE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
 _NULL_TAG = "tag:yaml.org,2002:null"
 
 
@@ -630,7 +631,7 @@ def build_meta(values: dict[str, Any], lines: dict[str, int], path: str) -> Meta
     if cad_text not in _BOOLEAN:
         raise err("check_against_delivery", "'check_against_delivery' must be true or false")
     mission = values["mission"]
-    if not re.fullmatch(r"[a-z0-9][a-z0-9-]*", mission):
+    if not _PROFILE_ID.fullmatch(mission):
         raise err("mission", f"mission '{shown(mission)}' must be a profile id such as "
                   "ua-osce-vienna")
     title = rich("title")
