@@ -629,7 +629,16 @@ def server_run(idle: float, languages: str) -> None:
         sys.argv = ["publisher", *argv]
         return command()
 
-    serve_commands(idle, _split((languages,)), one)
+    serve_commands(idle, _split((languages,)), one, _first_parse)
+
+
+def _first_parse() -> None:
+    """What parsing a command line does once per process (click's first context, parser
+    and help option), done without running a command or reading a file."""
+    with main.make_context("publisher", ["build"]) as ctx:
+        sub = main.get_command(ctx, "build")
+        if sub is not None:
+            sub.make_context("build", [], parent=ctx).close()
 
 
 @server.command("stop", epilog=EPILOG)
@@ -654,7 +663,8 @@ def server_status() -> None:
         sys.exit(1)
     started = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(found["started"]))
     click.echo(f"build server running (pid {found['pid']}, since {started}, "
-               f"{found['commands']} command(s), {found['running']} running; "
+               f"{found['commands']} command(s), {found['running']} running, "
+               f"{'next one ready' if found['spare'] else 'next one getting ready'}; "
                f"{found['socket']})")
 
 

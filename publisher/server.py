@@ -14,13 +14,18 @@ process for that one command, which becomes the command:
   group, as a terminal would send them;
 - each command starts from the server's state after its imports and nothing else: the
   server itself never builds, so no cache of one command is seen by the next;
+- the next command's process (the spare) is forked ahead of time and, while it waits,
+  copies the memory a command writes into and parses a command line once (no file, no
+  caller's environment): a command handed to it starts without a fork, without a
+  page fault per page it first writes, and without click's first-call work;
 - the server refuses (and the command runs in its own process, as without a server) a
   process that differs in what it had from its start: the interpreter and its flags,
   the import path, the file-system encoding, library and font-configuration variables;
 - before each command it checks that every module it imported is still the file on
   disk (same size, time and inode) and that no package was installed or removed in the
   folders packages are installed in; if one was (an upgrade, a ``git pull``), it refuses,
-  finishes what runs, and exits.
+  finishes what runs, and exits. It compares the files only when something changed in
+  their folders since the last command (:class:`Changes`, inotify).
 
 The socket is in ``$XDG_RUNTIME_DIR/publisher-UID`` (else ``/tmp/publisher-UID``), a
 folder of mode 0700 that must be this user's own; the server also checks the peer's user
@@ -31,6 +36,7 @@ commands that run have finished. CI does not need it: without a server nothing c
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import select
@@ -101,19 +107,74 @@ def _install_folders() -> list[str]:
     return found
 
 
-def _module_files() -> dict[str, tuple[int, int, int]]:
-    """The file of every module imported so far, and every folder packages are installed
-    in (installing or removing one changes it), by (size, modification time, inode)."""
+def _module_names() -> list[str]:
+    """The file of every module imported so far."""
     names = [getattr(module, "__file__", None) for module in list(sys.modules.values())]
+    return [name for name in names if isinstance(name, str) and name]
+
+
+def _module_files(installed: list[str]) -> dict[str, tuple[int, int, int]]:
+    """The file of every module imported so far, and every folder packages are installed
+    in (``installed``: installing or removing one changes it), by (size, modification
+    time, inode)."""
     found: dict[str, tuple[int, int, int]] = {}
-    for name in [*names, *_install_folders()]:
-        if isinstance(name, str) and name and name not in found:
+    for name in [*_module_names(), *installed]:
+        if name not in found:
             try:
                 st = os.stat(name)
             except OSError:
                 continue
             found[name] = (st.st_size, st.st_mtime_ns, st.st_ino)
     return found
+
+
+_WATCHED = 0x2 | 0x4 | 0x8 | 0x40 | 0x80 | 0x100 | 0x200 | 0x400 | 0x800 | 0x1000000
+"""inotify: a file in the folder modified, its attributes changed, closed after writing,
+moved out or in, made or removed; the folder itself removed or moved (only a folder)."""
+
+
+class Changes:
+    """The folders of the loaded modules and the folders packages are installed in,
+    watched (Linux's inotify): whether anything in them may have changed since the last
+    look, without a ``stat`` of every module file (a few milliseconds that every command
+    waited for). Without inotify, or past its limits, every look says "maybe"."""
+
+    def __init__(self, files: list[str], installed: list[str]) -> None:
+        self.fd = -1
+        folders = sorted({os.path.dirname(name) for name in files} | set(installed))
+        try:
+            import ctypes
+
+            libc = ctypes.CDLL(None, use_errno=True)
+            fd = libc.inotify_init1(os.O_NONBLOCK | os.O_CLOEXEC)
+        except (OSError, AttributeError):
+            return
+        if fd < 0:
+            return
+        for folder in folders:
+            if libc.inotify_add_watch(fd, os.fsencode(folder), _WATCHED) < 0:
+                os.close(fd)
+                return
+        self.fd = fd
+
+    def maybe(self) -> bool:
+        """Whether a file may have changed since the last call (events are queued by the
+        call that changed the file, so none is missed)."""
+        if self.fd < 0:
+            return True
+        seen = False
+        while True:
+            try:
+                if not os.read(self.fd, 65536):
+                    return seen
+            except BlockingIOError:
+                return seen
+            seen = True
+
+    def close(self) -> None:
+        if self.fd >= 0:
+            os.close(self.fd)
+            self.fd = -1
 
 
 def _stale(files: dict[str, tuple[int, int, int]]) -> str | None:
@@ -180,16 +241,19 @@ class Server:
     process with one thread."""
 
     def __init__(self, listener: socket.socket, path: str, idle: float,
-                 run: Callable[[list[str]], int]) -> None:
+                 run: Callable[[list[str]], int], warm: Callable[[], None]) -> None:
         self.listener = listener
         self.run_command = run
+        self.warm = warm
         self.path = path
         self.idle = idle
         self.children: dict[int, socket.socket] = {}
         self.abandoned: set[int] = set()
         """Commands whose socket is no longer watched (their asking process went away)."""
         self.inode = os.stat(path).st_ino
-        self.files = _module_files()
+        installed = _install_folders()
+        self.changes = Changes(_module_names(), installed)  # first: no change is missed
+        self.files = _module_files(installed)
         self.marks = client.fingerprint()
         self.started = time.time()
         self.served = 0
@@ -198,6 +262,9 @@ class Server:
         self.wake_r, self.wake_w = os.pipe()
         os.set_blocking(self.wake_w, False)
         os.set_blocking(self.wake_r, False)
+        self.spare: _Spare | None = None
+        """The process the next command is handed to (see :meth:`_make_spare`)."""
+        self.spares_failed = 0
 
     def log(self, message: str) -> None:
         print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} {message}", file=sys.stderr, flush=True)
@@ -212,6 +279,8 @@ class Server:
             self._reap()
             if self.stopping and not self.children:
                 break
+            if self.spare is None and not self.stopping and self.spares_failed < 3:
+                self._make_spare()
             timeout = None
             if not self.children and not self.stopping:
                 timeout = self.idle - (time.monotonic() - self.last)
@@ -244,6 +313,9 @@ class Server:
         self.stopping = True
 
     def _close(self) -> None:
+        if self.spare is not None:
+            self.spare.channel.close()  # the spare reads the end of its socket and exits
+            self.spare = None
         try:
             if os.stat(self.path).st_ino == self.inode:
                 os.unlink(self.path)
@@ -252,13 +324,19 @@ class Server:
         self.listener.close()
 
     def _reap(self) -> None:
-        while self.children:
+        while True:
             try:
                 pid, status = os.waitpid(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
+            if self.spare is not None and pid == self.spare.pid:
+                self.log(f"the spare process {pid} ended unused ({status:#x})")
+                self.spare.channel.close()
+                self.spare = None
+                self.spares_failed += 1  # after 3, each command gets a process forked for it
+                continue
             conn = self.children.pop(pid, None)
             self.abandoned.discard(pid)
             if conn is None:
@@ -323,7 +401,7 @@ class Server:
             if req.marks != self.marks:
                 self._refuse(conn, "another interpreter, flags or import path")
                 return
-            self._fork(conn, req, fds)
+            self._hand_over(conn, body, req, fds)
             fds = []
         except OSError as exc:
             self.log(f"request failed: {exc}")
@@ -332,9 +410,11 @@ class Server:
             for fd in fds:
                 os.close(fd)
 
-    def _receive(self, conn: socket.socket) -> tuple[bytes | None, list[int]]:
+    @staticmethod
+    def _receive(conn: socket.socket, count: int = 3) -> tuple[bytes | None, list[int]]:
+        """A length-prefixed body and at most ``count`` descriptors passed with it."""
         fds: list[int] = []
-        data, ancillary, flags, _ = conn.recvmsg(65536, socket.CMSG_SPACE(3 * 4))
+        data, ancillary, flags, _ = conn.recvmsg(65536, socket.CMSG_SPACE(count * 4))
         for level, kind, payload in ancillary:
             if level == socket.SOL_SOCKET and kind == socket.SCM_RIGHTS:
                 usable = len(payload) - len(payload) % 4
@@ -367,8 +447,9 @@ class Server:
             answer = f"stopping {os.getpid()} {len(self.children)}\n"
             self._stop()
         elif words[1:] == ["status"]:
+            spare = self.spare.pid if self.spare is not None and self.spare.is_ready() else 0
             answer = (f"status {os.getpid()} {int(self.started)} {self.served} "
-                      f"{len(self.children)}\n")
+                      f"{len(self.children)} {spare}\n")
         else:
             answer = "refused malformed\n"
         try:
@@ -377,28 +458,39 @@ class Server:
             pass
         conn.close()
 
-    def _fork(self, conn: socket.socket, req: Request, fds: list[int]) -> None:
-        """Fork the command's process; while it takes the asking process's place, check
-        that no imported module changed on disk, then let it run (or end it unseen)."""
-        go_r, go_w = os.pipe()
-        pid = os.fork()
-        if pid == 0:
-            code = 1
+    def _hand_over(self, conn: socket.socket, body: bytes, req: Request,
+                   fds: list[int]) -> None:
+        """Give the command to the spare process (else to a process forked for it); while
+        that process takes the asking process's place, check that no imported module
+        changed on disk, then let it run (or end it unseen)."""
+        go: Callable[[bytes], None]
+        spare, self.spare = self.spare, None
+        pid = 0
+        if spare is not None and spare.is_ready():
             try:
+                _send(spare.channel, body, [conn.fileno(), *fds])
+                pid, go = spare.pid, spare.channel.sendall
+            except OSError:  # it has just ended: reaped as a spare that ended unused
+                pass
+        if not pid:
+            self.spare, spare = spare, None  # still getting ready: kept for the next one
+            go_r, go_w = os.pipe()
+            pid = os.fork()
+            if pid == 0:
                 os.close(go_w)
-                self._become(conn, req, fds)
-                if os.read(go_r, 1) != b"1":
-                    os._exit(0)
-                os.close(go_r)
-                code = self.run_command(req.argv) & 0xFF
-                try:
-                    conn.sendall(f"exit {code}\n".encode("ascii"))  # before the process ends
-                except OSError:
-                    pass  # the asking process is gone
-            except BaseException:  # noqa: BLE001 - whatever happens, never return to the loop
-                code = _report_crash()
-            os._exit(code)
-        os.close(go_r)
+                self._detach()
+
+                def wait() -> bool:
+                    ok = os.read(go_r, 1) == b"1"
+                    os.close(go_r)
+                    return ok
+
+                self._command(conn, req, fds, wait)
+            os.close(go_r)
+
+            def go(answer: bytes) -> None:
+                os.write(go_w, answer)
+                os.close(go_w)
         try:
             os.setpgid(pid, pid)
         except OSError:
@@ -411,31 +503,92 @@ class Server:
             conn.sendall(f"pid {pid}\n".encode("ascii"))
         except OSError:
             pass
-        changed = _stale(self.files)
+        changed = _stale(self.files) if self.changes.maybe() else None
+        try:
+            go(b"0" if changed else b"1")
+        except OSError:
+            pass  # it ended: reaped below, and the asking process told how
+        if spare is not None:
+            spare.channel.close()
         if changed:
-            os.write(go_w, b"0")
-            os.close(go_w)
             self.log(f"stale: {changed} changed since the server started; stopping")
             self._refuse(conn, f"stale {changed}")
             self._stop()
             return
-        os.write(go_w, b"1")
-        os.close(go_w)
         self.children[pid] = conn
         self.served += 1
 
-    def _become(self, conn: socket.socket, req: Request, fds: list[int]) -> None:
-        """In the forked process: take the asking process's place."""
+    def _make_spare(self) -> None:
+        """Fork the process the next command will be handed to. It has the time until
+        then to copy the memory a command would write into (each page written for the
+        first time after a fork costs a copy and a fault: thousands of them, some ten
+        milliseconds, in a build of one web page) and to do the first-call work of the
+        command line (``warm``); then it waits for a command."""
+        channel, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
+        pid = os.fork()
+        if pid == 0:
+            code = 0
+            try:
+                channel.close()
+                self._detach()
+                signal.signal(signal.SIGTERM, signal.SIG_DFL)
+                prefault()
+                self.warm()
+                theirs.settimeout(None)
+                theirs.sendall(b"r")  # ready
+                body, fds = self._receive(theirs, 4)
+                req = parse(body) if body is not None else "ended"
+                if isinstance(req, str) or len(fds) != 4:
+                    os._exit(0)  # the server stopped, or is not itself
+                conn = socket.socket(fileno=fds[0])
+
+                def wait() -> bool:
+                    return theirs.recv(1) == b"1"
+
+                self._command(conn, req, fds[1:], wait)
+            except BaseException:  # noqa: BLE001 - never return to the server's loop
+                code = _report_crash()
+            os._exit(code)
+        theirs.close()
+        self.spare = _Spare(pid, channel)
+
+    def _detach(self) -> None:
+        """In a forked process: let go of the server's sockets, signals and spare."""
         signal.set_wakeup_fd(-1)
-        for signum in (signal.SIGCHLD, signal.SIGTERM, signal.SIGHUP):
+        for signum in (signal.SIGCHLD, signal.SIGHUP):
             signal.signal(signum, signal.SIG_DFL)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-        os.setpgid(0, 0)
         self.listener.close()
         for held in self.children.values():
             held.close()
+        if self.spare is not None:
+            self.spare.channel.close()
         os.close(self.wake_r)
         os.close(self.wake_w)
+        self.changes.close()
+
+    def _command(self, conn: socket.socket, req: Request, fds: list[int],
+                 go: Callable[[], bool]) -> None:
+        """In the command's process: take the asking process's place, wait for the
+        server's go, run the command, send its exit status; never returns."""
+        code = 1
+        try:
+            self._become(conn, req, fds)
+            if not go():
+                os._exit(0)
+            code = self.run_command(req.argv) & 0xFF
+            try:
+                conn.sendall(f"exit {code}\n".encode("ascii"))  # before the process ends
+            except OSError:
+                pass  # the asking process is gone
+        except BaseException:  # noqa: BLE001 - whatever happens, never return to the loop
+            code = _report_crash()
+        os._exit(code)
+
+    def _become(self, conn: socket.socket, req: Request, fds: list[int]) -> None:
+        """In the command's process: take the asking process's place."""
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        os.setpgid(0, 0)
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)
@@ -461,6 +614,69 @@ class Server:
                 stream.reconfigure(line_buffering=True)
             streams.append(stream)
         sys.stdin, sys.stdout, sys.stderr = streams
+
+
+class _Spare:
+    """The process the next command is handed to, and this end of its socket pair."""
+
+    def __init__(self, pid: int, channel: socket.socket) -> None:
+        self.pid = pid
+        self.channel = channel
+        self.ready = False
+
+    def is_ready(self) -> bool:
+        """Whether it has said it is ready (its memory copied): a command handed to it
+        before that would wait for it, and a process forked for it is quicker."""
+        if not self.ready:
+            try:
+                self.ready = self.channel.recv(1, socket.MSG_DONTWAIT) == b"r"
+            except OSError:
+                pass
+        return self.ready
+
+
+def _send(channel: socket.socket, body: bytes, fds: list[int]) -> None:
+    """A length-prefixed body, with descriptors (what :meth:`Server._receive` reads)."""
+    data = len(body).to_bytes(8, "big") + body
+    sent = channel.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
+                                     struct.pack(f"{len(fds)}i", *fds))])
+    if sent < len(data):
+        channel.sendall(data[sent:])
+
+
+MADV_POPULATE_WRITE = 23
+"""Linux 5.14's advice to fault pages in as written, without writing them."""
+
+
+def prefault() -> int:
+    """Copy now every page of this process's private writable memory that a fork shares
+    with its parent, the copies a command would otherwise make on its first write to
+    each (the contents do not change); the bytes done. Nothing on a kernel without the
+    advice."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    madvise = libc.madvise
+    madvise.argtypes = (ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int)
+    try:
+        with open("/proc/self/maps") as maps:
+            lines = maps.readlines()
+    except OSError:
+        return 0
+    done = 0
+    for line in lines:
+        fields = line.split(maxsplit=5)
+        if len(fields) < 5 or not fields[1].startswith("rw") or fields[1][3:4] != "p":
+            continue
+        name = fields[5].strip() if len(fields) > 5 else ""
+        if name.startswith("[") and name != "[heap]":
+            continue  # the stack (written anyway), the kernel's own pages
+        low, high = (int(x, 16) for x in fields[0].split("-"))
+        if madvise(low, high - low, MADV_POPULATE_WRITE) == 0:
+            done += high - low
+        elif ctypes.get_errno() == errno.EINVAL:
+            return done  # a kernel before 5.14
+    return done
 
 
 def _report_crash() -> int:
@@ -517,10 +733,13 @@ def project_languages(root: Path) -> list[str]:
     return found
 
 
-def main(idle: float, languages: list[str], run: Callable[[list[str]], int]) -> None:
+def main(idle: float, languages: list[str], run: Callable[[list[str]], int],
+         warm: Callable[[], None]) -> None:
     """The server process (``publisher server run``, started by :func:`start`): bind,
     preload, report ``ready PID`` on standard output (the starter waits for that line),
-    then serve; ``run(argv)`` runs one command in a forked process, giving its exit code."""
+    then serve; ``run(argv)`` runs one command in a forked process, giving its exit code;
+    ``warm()`` does a command's first-call work that depends on no project and no
+    environment, in the process the next command will run in."""
     path = client.socket_path()
     os.chdir("/")
     try:
@@ -539,7 +758,7 @@ def main(idle: float, languages: list[str], run: Callable[[list[str]], int]) -> 
             raise ServerError(f"cannot listen there: {exc}", path) from None
         listener.listen(64)
         listener.setblocking(False)
-        server = Server(listener, path, idle, run)
+        server = Server(listener, path, idle, run, warm)
     except PublisherError as exc:
         print(f"error {json.dumps([exc.message, exc.path])}", flush=True)
         os._exit(1)
@@ -617,7 +836,7 @@ def stop() -> int | None:
 
 def status() -> dict[str, object] | None:
     answer = control(client.socket_path(), "status")
-    if not answer or answer[0] != "status" or len(answer) != 5:
+    if not answer or answer[0] != "status" or len(answer) != 6:
         return None
     return {"pid": int(answer[1]), "started": int(answer[2]), "commands": int(answer[3]),
-            "running": int(answer[4]), "socket": client.socket_path()}
+            "running": int(answer[4]), "spare": int(answer[5]), "socket": client.socket_path()}

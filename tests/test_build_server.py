@@ -62,9 +62,10 @@ class Setup:
         if proc.returncode != 0:
             assert "no build server is running" in proc.stdout
             return None
-        found = re.search(r"\(pid (\d+), since .*?, (\d+) command\(s\)", proc.stdout)
+        found = re.search(r"\(pid (\d+), since .*?, (\d+) command\(s\), \d+ running, "
+                          r"next one (ready|getting ready);", proc.stdout)
         assert found, proc.stdout
-        return {"pid": int(found[1]), "commands": int(found[2])}
+        return {"pid": int(found[1]), "commands": int(found[2]), "ready": found[3] == "ready"}
 
     def close(self) -> None:
         if self.pid is not None:
@@ -187,11 +188,18 @@ def test_a_killed_caller_takes_its_command_down(setup, tmp_path):
     wait_for(lambda: "[1/" in stderr.read_text(encoding="utf-8") or proc.poll() is not None,
              "the first output", timeout=120)
     assert proc.poll() is None
-    command = descendants(setup.pid)  # type: ignore[arg-type]
+    below = descendants(setup.pid)  # type: ignore[arg-type]
+    group = (proc_stat(setup.pid) or ["", "", ""])[2]  # type: ignore[arg-type]
+    # The command runs in a process group of its own, with its workers; the server's
+    # spare process (the next command's) stays in the server's group.
+    command = {p: t for p, t in below.items() if (proc_stat(p) or ["", "", group])[2] != group}
+    spares = [p for p in below if p not in command]
     assert len([p for p in command if (proc_stat(p) or ["", ""])[1] == str(setup.pid)]) == 1
+    assert len(spares) == 1 and (proc_stat(spares[0]) or ["", ""])[1] == str(setup.pid)
     proc.kill()
     proc.wait()
     wait_for(lambda: not any(alive(p, t) for p, t in command.items()), "the command to end")
+    assert alive(spares[0], below[spares[0]])
     assert not (root / "build" / "manifest.json").exists()
 
 
@@ -320,3 +328,103 @@ def test_a_package_installed_meanwhile_stops_the_server(tmp_path):
         wait_for(s.gone, "the stale server to stop")
     finally:
         s.close()
+
+
+ASK = """
+import sys
+from publisher import client
+said = []
+lines = client._lines
+def recorded(sock):
+    for line in lines(sock):
+        said.append(line)
+        yield line
+client._lines = recorded
+code = client.ask(sys.argv[1:])
+print(code, *said, sep="\\n")
+"""
+"""The client as the console script runs it, printing the server's answer lines."""
+
+
+def spares(setup: Setup) -> list[int]:
+    """The server's children in its own process group: its spare (a command's process
+    makes a group of its own)."""
+    group = (proc_stat(setup.pid) or ["", "", ""])[2]  # type: ignore[arg-type]
+    return [p for p in descendants(setup.pid)  # type: ignore[arg-type]
+            if (proc_stat(p) or ["", "", ""])[1:3] == [str(setup.pid), group]]
+
+
+def test_a_command_runs_in_the_spare_and_another_takes_its_place(setup, tmp_path):
+    """The server forks the next command's process ahead (its memory copied, the command
+    line parsed once); the command runs in it, a new spare is made, and stopping the
+    server ends the spare."""
+    root = copy_project(tmp_path / "p")
+    setup.start(root)
+    wait_for(lambda: setup.status(root)["ready"], "a spare process")  # type: ignore[index]
+    first, = spares(setup)
+    asked = subprocess.run([sys.executable, "-c", ASK, "build", SAMPLE, "--lang", "en",
+                            "--format", "html"], cwd=root, env=setup.env,
+                           capture_output=True, text=True, timeout=600)
+    code, *said = asked.stdout.splitlines()
+    assert code == "0", asked.stdout + asked.stderr
+    assert said == [f"pid {first}", "exit 0"]
+    assert (root / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.en.html").is_file()
+    wait_for(lambda: setup.status(root)["ready"], "the next spare")  # type: ignore[index]
+    assert len(spares(setup)) == 1 and spares(setup) != [first]
+    below = descendants(setup.pid)  # type: ignore[arg-type]
+    assert setup.cli("server", "stop", cwd=root, env={"PUBLISHER_SERVER": "off"}).returncode == 0
+    wait_for(setup.gone, "the server to stop")
+    wait_for(lambda: not any(alive(p, t) for p, t in below.items()), "the spare to end")
+
+
+def test_prefault_copies_shared_pages_without_changing_them():
+    """After ``prefault`` a forked process writes into memory it shared with its parent
+    without a page fault per page, and the memory holds what it held."""
+    size = 16 << 20
+    block = bytearray(os.urandom(size))
+    digest = hashlib.sha256(block).digest()
+    pid = os.fork()
+    if pid == 0:
+        import resource
+
+        code = 1
+        try:
+            done = server.prefault()
+            same = hashlib.sha256(block).digest() == digest
+            before = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+            for at in range(0, size, 4096):
+                block[at] ^= 0xFF
+            faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - before
+            code = 0 if done >= size and same and faults < size // 4096 // 10 else 3
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
+def test_changes_are_seen_in_watched_folders_and_nothing_else(tmp_path):
+    """The server's look for changed code before each command: a file written, touched,
+    made, renamed or removed in a watched folder is seen once; a folder it does not
+    watch is not looked at; without a watch every look says "maybe"."""
+    code, other = tmp_path / "code", tmp_path / "other"
+    code.mkdir()
+    other.mkdir()
+    module = code / "m.py"
+    module.write_text("x = 1\n")
+    changes = server.Changes([str(module)], [])
+    try:
+        assert changes.fd >= 0 and not changes.maybe()
+        (other / "n.py").write_text("")
+        assert not changes.maybe()
+        for change in (lambda: module.write_text("x = 2\n"),
+                       lambda: os.utime(module, ns=(1, 1)),
+                       lambda: (code / "new.py").write_text(""),
+                       lambda: (code / "new.py").rename(code / "newer.py"),
+                       lambda: (code / "newer.py").unlink()):
+            change()
+            assert changes.maybe()
+            assert not changes.maybe()
+    finally:
+        changes.close()
+    unwatchable = server.Changes([str(tmp_path / "missing" / "m.py")], [])
+    assert unwatchable.fd == -1 and unwatchable.maybe() and unwatchable.maybe()
