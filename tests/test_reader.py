@@ -6,12 +6,19 @@ import datetime
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings, strategies as st
 
 from publisher.errors import StatementError
 from publisher.model import Emph, HardBreak, Link, Paragraph, Strong, Sub, Sup, Text
-from publisher.readers.markdown import parse_inline, read_statement
+from publisher.readers.markdown import (
+    _DECIDE,
+    _compose_with_libyaml,
+    parse_inline,
+    read_statement,
+)
 
-from .conftest import SAMPLE
+from .conftest import ROOT, SAMPLE
 
 
 def test_sample_front_matter(sample):
@@ -117,3 +124,48 @@ def test_the_characters_refused_are_the_complement_of_xml_chars():
     refused = {c for c in range(0x110000) if not any(lo <= c <= hi for lo, hi in allowed)}
     everything = "".join(map(chr, range(0x110000)))
     assert {ord(ch) for ch in NOT_PRINTABLE.findall(everything)} == refused
+
+
+# ---------------------------------------------------------------- libyaml and PyYAML
+
+YAML_PIECES = [*"ab: -\n\t'\"#&*!|>[]{},?%@`~\\.=<", "\u00e9", "\u0627", "\u2028", "\x85",
+               "\ufeff", "\x7f", "\r", "0", "1", "null", "~", "---", "...", "  ", "\n- ",
+               ": ", "key: ", "\n  ", "[a, b]", "'it''s'", '"\\u00e9"']
+
+
+def _tree(node):
+    if node is None:
+        return None
+    if isinstance(node, yaml.ScalarNode):
+        return ("scalar", node.tag, node.value, node.start_mark.line)
+    if isinstance(node, yaml.SequenceNode):
+        return ("list", node.tag, node.start_mark.line, [_tree(n) for n in node.value])
+    return ("map", node.tag, node.start_mark.line, [(_tree(k), _tree(v)) for k, v in node.value])
+
+
+def _pyyaml(text):
+    try:
+        list(yaml.parse(text, Loader=yaml.SafeLoader))
+        return _tree(yaml.compose(text, Loader=yaml.SafeLoader))
+    except yaml.YAMLError as exc:
+        return exc
+
+
+@settings(max_examples=3000, deadline=None)
+@given(text=st.lists(st.sampled_from(YAML_PIECES), max_size=40).map("".join))
+def test_libyaml_composes_what_pyyaml_does_or_leaves_it_to_pyyaml(text):
+    """Front matter and mission profiles are composed by libyaml unless the text holds a
+    character around which the two readers differ; PyYAML's reader decides the rest
+    (and words every problem). Where libyaml composes, the tree (tags, values, lines)
+    is PyYAML's, and PyYAML would not have refused the text."""
+    fast = _compose_with_libyaml(text)
+    if fast is not _DECIDE:
+        assert _tree(fast) == _pyyaml(text)
+
+
+def test_the_sample_and_its_mission_profile_are_composed_by_libyaml():
+    front = SAMPLE.read_text(encoding="utf-8").split("\n---\n", 1)[0].removeprefix("---\n")
+    profile = (ROOT / "templates" / "missions" / "ua-osce-vienna.yaml").read_text("utf-8")
+    for text in (front, profile):
+        assert _compose_with_libyaml(text) is not _DECIDE
+        assert _tree(_compose_with_libyaml(text)) == _pyyaml(text)

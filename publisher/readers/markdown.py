@@ -471,6 +471,74 @@ def _split_front_matter(text: str, path: str) -> tuple[str, str, int]:
 
 
 _PROFILE_ID = re.compile(r"[a-z0-9][a-z0-9-]*")
+_DECIDE = object()
+"""What :func:`_compose_with_libyaml` returns when PyYAML's own reader must decide."""
+_LIBYAML_DIFFERS = re.compile("[\t\r\x85\u2028\u2029\ufeff]|---"
+                              "|(?:^|[-:?,\\[{]) *[?!%&*`@|>]", re.MULTILINE)
+"""Where libyaml and PyYAML's reader disagree: tabs, other line breaks, a byte-order
+mark, document markers, and at the start of a node (a line's, or after an indicator)
+complex keys, tags, directives, anchors and aliases, the reserved indicators and block
+scalars; and a "?" in a text with a flow collection. Found by composing generated
+texts with both; texts without them compose to the same tree (``tests/test_reader.py``)."""
+
+
+def _compose_with_libyaml(text: str) -> Any:
+    """The YAML node tree of ``text`` composed by libyaml (PyYAML's C reader, a tenth of
+    the time), or :data:`_DECIDE` where PyYAML's reader must decide: for any problem
+    (its message and line are the ones reported), a character it refuses, nesting past
+    the limit, or a text with one of :data:`_LIBYAML_DIFFERS`."""
+    loader = getattr(yaml, "CSafeLoader", None)
+    if (loader is None or _LIBYAML_DIFFERS.search(text)
+            or ("?" in text and ("[" in text or "{" in text))  # in a flow list: PyYAML's key
+            or yaml.reader.Reader.NON_PRINTABLE.search(text)):
+        return _DECIDE
+    try:
+        depth = 0
+        for event in yaml.parse(text, Loader=loader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > _YAML_DEPTH:
+                    return _DECIDE
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return yaml.compose(text, Loader=loader)
+    except yaml.YAMLError:
+        return _DECIDE
+
+
+def _compose_with_pyyaml(fm_text: str, path: str, offset: int, what: str,
+                         error: type[PublisherError]) -> Any:
+    """The YAML node tree of ``fm_text`` by PyYAML's own reader; its problems as
+    ``error`` at their line (nesting past the limit is one)."""
+    try:
+        depth = 0
+        for event in yaml.parse(fm_text, Loader=yaml.SafeLoader):
+            if isinstance(event, yaml.CollectionStartEvent):
+                depth += 1
+                if depth > _YAML_DEPTH:
+                    mark = event.start_mark
+                    raise error(f"{what} is nested more than {_YAML_DEPTH} levels deep", path,
+                                mark.line + offset if mark else None)
+            elif isinstance(event, yaml.CollectionEndEvent):
+                depth -= 1
+        return yaml.compose(fm_text, Loader=yaml.SafeLoader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        ln = mark.line + offset if mark else 1
+        problem = shown(exc.problem or exc.context or "syntax error", 120)
+        raise error(f"{what} is not valid YAML: {problem}", path, ln) from None
+    except yaml.reader.ReaderError as exc:
+        ln = offset
+        if isinstance(exc.character, int) and exc.encoding == "unicode":  # a text's character
+            ln += fm_text.count("\n", 0, max(exc.position, 0))
+            problem = f"character U+{exc.character:04X} is not allowed"
+        else:
+            problem = shown(str(exc.reason), 120)
+        raise error(f"{what} is not valid YAML: {problem}", path, ln) from None
+    except yaml.YAMLError as exc:
+        raise error(f"{what} is not valid YAML: {shown(str(exc), 120)}", path, 1) from None
+
+
 _NULL_TAG = "tag:yaml.org,2002:null"
 
 
@@ -503,33 +571,9 @@ def read_front_matter(fm_text: str, path: str, known: tuple[str, ...] = KNOWN,
         check_characters(value, path, ln, error)
         return value
 
-    try:
-        depth = 0
-        for event in yaml.parse(fm_text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > _YAML_DEPTH:
-                    mark = event.start_mark
-                    raise error(f"{what} is nested more than {_YAML_DEPTH} levels deep", path,
-                                mark.line + offset if mark else None)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-        root = yaml.compose(fm_text, Loader=yaml.SafeLoader)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        ln = mark.line + offset if mark else 1
-        problem = shown(exc.problem or exc.context or "syntax error", 120)
-        raise error(f"{what} is not valid YAML: {problem}", path, ln) from None
-    except yaml.reader.ReaderError as exc:
-        ln = offset
-        if isinstance(exc.character, int) and exc.encoding == "unicode":  # a text's character
-            ln += fm_text.count("\n", 0, max(exc.position, 0))
-            problem = f"character U+{exc.character:04X} is not allowed"
-        else:
-            problem = shown(str(exc.reason), 120)
-        raise error(f"{what} is not valid YAML: {problem}", path, ln) from None
-    except yaml.YAMLError as exc:
-        raise error(f"{what} is not valid YAML: {shown(str(exc), 120)}", path, 1) from None
+    root = _compose_with_libyaml(fm_text)
+    if root is _DECIDE:
+        root = _compose_with_pyyaml(fm_text, path, offset, what, error)
     if root is None:
         raise error(f"{what} is empty", path, offset)
     if not isinstance(root, yaml.MappingNode):
