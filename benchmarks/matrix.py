@@ -18,7 +18,9 @@ Measures, on a copy of the project (the repository's build/ is not touched):
   8. the live preview: a saved .po to the new web page on disk (benchmarks/serve.py);
 and prints the ratios against the targets and the peak memory of a worker.
 Timings are wall-clock medians of --repeat runs; the machine may be noisy, so the cold
-matrix and pandoc are measured in alternation and compared round by round.
+matrix and pandoc are measured in alternation and compared round by round. Every
+publisher run is the installation's `publisher` command (.venv/bin/publisher, as the
+README types it).
 """
 
 from __future__ import annotations
@@ -40,6 +42,8 @@ from typing import Iterator
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
+PUBLISHER = VENV_BIN / "publisher"
+"""The command a press officer types (the installation's console script)."""
 
 
 def copy_project(dest: Path) -> Path:
@@ -54,7 +58,7 @@ def publisher(args: list[str], cwd: Path, env_extra: dict[str, str] | None = Non
     ``env_extra`` points at one."""
     env = {**os.environ, "PYTHONPATH": str(ROOT), "PUBLISHER_SERVER": "off", **(env_extra or {})}
     start = time.perf_counter()
-    proc = subprocess.run([sys.executable, "-m", "publisher", *args, "--json"], cwd=cwd,
+    proc = subprocess.run([str(PUBLISHER), *args, "--json"], cwd=cwd,
                           capture_output=True, text=True, env=env)
     elapsed = time.perf_counter() - start
     if proc.returncode != 0:
@@ -112,12 +116,12 @@ def build_server() -> Iterator[dict[str, str]]:
         env = {"XDG_RUNTIME_DIR": run, "PUBLISHER_SERVER": ""}
         proj = copy_project(Path(tmp))
         full = {**os.environ, "PYTHONPATH": str(ROOT), **env}
-        subprocess.run([sys.executable, "-m", "publisher", "server", "start"], cwd=proj,
+        subprocess.run([str(PUBLISHER), "server", "start"], cwd=proj,
                        env=full, check=True, capture_output=True)
         try:
             yield env
         finally:
-            subprocess.run([sys.executable, "-m", "publisher", "server", "stop"], cwd=proj,
+            subprocess.run([str(PUBLISHER), "server", "stop"], cwd=proj,
                            env={**full, "PUBLISHER_SERVER": "off"}, capture_output=True)
 
 
