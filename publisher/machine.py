@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import stat
 from functools import lru_cache
 from pathlib import Path
@@ -164,12 +165,67 @@ def cache_dir() -> Path:
         except RuntimeError:  # no home directory
             pass
     if candidate is not None and _usable(candidate):
+        prune(candidate)
         return candidate
     try:
         return _private_temporary_folder()
     except OSError:
         raise TemplateError("no writable folder for the font cache (set PUBLISHER_CACHE_DIR)") from None
 
+
+
+UNUSED_DAYS = 30
+"""Entries of the cache folder unread for this long are removed (see :func:`prune`)."""
+PRUNED = ".pruned"
+"""The file whose time says when the cache folder was last pruned."""
+_PRUNABLE = {
+    "": re.compile(r"[a-z][a-z0-9-]*-[0-9a-f]{24}\.json"),  # remembered answers
+    "templates": re.compile(r"__jinja2_[0-9a-f]{40}\.cache"),  # compiled templates
+    "fonts": re.compile(r"(?:web-[0-9a-f]{32}\.woff2|docx-subset-[^/]+-[0-9a-f]{24}\.ttf)"),
+}
+"""What may be removed, by subfolder: the entries that grow with what is built (answers
+keyed by a file's time or a folder, templates by their folder, font subsets by the
+characters of a statement); never the fonts' static instances a running build may hold
+by name, and nothing that is not ours (the folder may be one a user chose)."""
+
+
+def prune(folder: Path, now: float | None = None) -> int:
+    """Remove the entries of ``folder`` (a trusted cache folder) that nothing has read for
+    :data:`UNUSED_DAYS` days, at most once a day; how many. An entry's last use is its
+    access time (updated by reads at most daily under Linux's default ``relatime``) or
+    its modification time, whichever is later; on a file system that keeps no access
+    times an entry lives its days from when it was written, then is made again. A file
+    removed while another process reads it is only worked out again."""
+    import time
+
+    now = time.time() if now is None else now
+    stamp = folder / PRUNED
+    try:
+        if now - os.stat(stamp).st_mtime < 86400:
+            return 0
+    except OSError:
+        pass
+    try:
+        atomic_write(stamp, b"")
+    except OSError:
+        return 0
+    removed = 0
+    limit = now - UNUSED_DAYS * 86400
+    for sub, pattern in _PRUNABLE.items():
+        try:
+            entries = list(os.scandir(folder / sub if sub else folder))
+        except OSError:
+            continue
+        for entry in entries:
+            try:
+                st = entry.stat(follow_symlinks=False)
+                if (pattern.fullmatch(entry.name) and stat.S_ISREG(st.st_mode)
+                        and st.st_uid == os.getuid() and max(st.st_atime, st.st_mtime) < limit):
+                    os.unlink(entry.path)
+                    removed += 1
+            except OSError:
+                continue
+    return removed
 
 
 def _entry(name: str, key: str) -> str:

@@ -307,3 +307,54 @@ def test_compiled_templates_are_kept_apart_by_the_options_they_were_compiled_und
     for options in (ours, other, ours):
         assert render(options, True) == render(options, False)
     assert len(list(cache.iterdir())) == 2
+
+
+def test_entries_unread_for_a_month_are_pruned_once_a_day(tmp_path):
+    """Compiled templates (named by their folder), answers keyed by a file's time and
+    font subsets keyed by a statement's characters grow with what is built; entries no
+    one has read for UNUSED_DAYS go, once a day. Recent entries, the fonts' static
+    instances, and files that are not the cache's own stay."""
+    now = 2_000_000_000.0
+    old = now - (machine.UNUSED_DAYS + 1) * 86400
+    fresh = now - 86400
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "fonts").mkdir()
+    names = {
+        "font-faces-0123456789abcdef01234567.json": True,
+        "templates/__jinja2_" + "a" * 40 + ".cache": True,
+        "fonts/web-" + "b" * 32 + ".woff2": True,
+        "fonts/docx-subset-NotoSerif-Regular-" + "c" * 24 + ".ttf": True,
+        "fonts/notoserif-normal-400-0123456789ab.ttf": False,  # a static instance
+        "notes.txt": False,  # not ours
+        "templates/__jinja2_mine.cache": False,
+    }
+    for name in names:
+        (tmp_path / name).write_bytes(b"x")
+        os.utime(tmp_path / name, (old, old))
+    recent = tmp_path / ("sha256-" + "d" * 24 + ".json")
+    recent.write_bytes(b"x")
+    os.utime(recent, (fresh, old))  # read yesterday
+    assert machine.prune(tmp_path, now) == 4
+    left = {str(p.relative_to(tmp_path)) for p in tmp_path.rglob("*") if p.is_file()}
+    assert left == {name for name, goes in names.items() if not goes} | {
+        "sha256-" + "d" * 24 + ".json", machine.PRUNED}
+    later = tmp_path / ("cmap-" + "e" * 24 + ".json")
+    later.write_bytes(b"x")
+    os.utime(later, (old, old))
+    os.utime(tmp_path / machine.PRUNED, (now - 3600, now - 3600))
+    assert machine.prune(tmp_path, now) == 0  # pruned within the day
+    os.utime(tmp_path / machine.PRUNED, (now - 90000, now - 90000))
+    assert machine.prune(tmp_path, now) == 1
+
+
+def test_a_command_prunes_the_cache_folder_it_uses(tmp_path):
+    cache = tmp_path / "cache"
+    cache.mkdir(mode=0o700)
+    entry = cache / ("font-faces-" + "f" * 24 + ".json")
+    entry.write_text("[]")
+    os.utime(entry, (1_000_000_000, 1_000_000_000))
+    proc = subprocess.run([sys.executable, "-c", "from publisher.machine import cache_dir; "
+                           "print(cache_dir())"], env={**os.environ,
+                          "PUBLISHER_CACHE_DIR": str(cache)}, capture_output=True, text=True)
+    assert proc.stdout.strip() == str(cache), proc.stderr
+    assert not entry.exists() and (cache / machine.PRUNED).is_file()
