@@ -184,7 +184,7 @@ _PRUNABLE = {
     "fonts": re.compile(r"(?:web-[0-9a-f]{32}\.woff2|docx-subset-[^/]+-[0-9a-f]{24}\.ttf)"),
 }
 """What may be removed, by subfolder: the entries that grow with what is built (answers
-keyed by a file's time or a folder, templates by their folder, font subsets by the
+keyed by a file's time or a folder, templates by their source, font subsets by the
 characters of a statement); never the fonts' static instances a running build may hold
 by name, and nothing that is not ours (the folder may be one a user chose)."""
 

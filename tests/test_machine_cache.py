@@ -309,8 +309,46 @@ def test_compiled_templates_are_kept_apart_by_the_options_they_were_compiled_und
     assert len(list(cache.iterdir())) == 2
 
 
+def test_copies_of_a_template_share_their_compiled_code_and_keep_their_own_file(tmp_path):
+    """A project copied elsewhere (a checkout, a CI job's folder) reuses the compiled
+    templates: an entry is named by the template's name and source, not its folder. The
+    code read back names the file it now serves, as a fresh compilation would; an edited
+    template is compiled again."""
+    import traceback
+
+    import jinja2
+
+    from publisher.writers.html import OPTIONS, POLICIES, CompiledTemplates
+
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    source = "{% for x in items %}{{ x }} {% endfor %}{{ missing }}\n"
+    folders = [tmp_path / "one", tmp_path / "two"]
+
+    def template(folder: Path) -> jinja2.Template:
+        env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), **OPTIONS,
+                                 bytecode_cache=CompiledTemplates(str(cache), OPTIONS, POLICIES))
+        env.policies.update(POLICIES)
+        return env.get_template("page.html")
+
+    for folder in folders:
+        folder.mkdir()
+        (folder / "page.html").write_text(source, encoding="utf-8")
+        t = template(folder)
+        assert t.filename == str(folder / "page.html")
+        with pytest.raises(jinja2.UndefinedError) as raised:
+            t.render(items=[1, 2])
+        files = {f.filename for f in traceback.extract_tb(raised.tb)}
+        assert str(folder / "page.html") in files
+        assert not {str(f / "page.html") for f in folders if f != folder} & files
+    assert len(list(cache.iterdir())) == 1
+    (folders[1] / "page.html").write_text("{{ 1 + 1 }}\n", encoding="utf-8")
+    assert template(folders[1]).render() == "2"
+    assert len(list(cache.iterdir())) == 2
+
+
 def test_entries_unread_for_a_month_are_pruned_once_a_day(tmp_path):
-    """Compiled templates (named by their folder), answers keyed by a file's time and
+    """Compiled templates (one per version of a template), answers keyed by a file's time and
     font subsets keyed by a statement's characters grow with what is built; entries no
     one has read for UNUSED_DAYS go, once a day. Recent entries, the fonts' static
     instances, and files that are not the cache's own stay."""

@@ -16,9 +16,11 @@ import base64
 import hashlib
 from functools import lru_cache
 from pathlib import Path
+from types import CodeType
 from typing import Any, Iterator
 
 import jinja2
+from jinja2.bccache import Bucket
 from markupsafe import Markup, escape
 
 from ..errors import TemplateError
@@ -109,10 +111,16 @@ POLICIES: dict[str, Any] = {"ext.i18n.trimmed": True}
 
 
 class CompiledTemplates(jinja2.FileSystemBytecodeCache):
-    """Jinja's compiled templates, kept in the private cache folder. Jinja names an entry
-    by the template's name and file and checks it against the template's source, but a
-    template compiles differently under another Jinja or other options: they are part of
-    the name here, so an upgrade never runs code compiled for the version before."""
+    """Jinja's compiled templates, kept in the private cache folder.
+
+    Jinja names an entry by the template's name and file, so every copy of a project
+    (a checkout, a CI job's folder, a test's) compiled its templates again and added
+    entries. Here an entry is named by what the compiled code depends on: the
+    template's name and source, Jinja's version and the environment's options (a
+    template compiles differently under another Jinja or other options, so an upgrade
+    never runs code compiled for the version before). The file a template was read from
+    is written into its compiled code (tracebacks name it): code read back is given the
+    file of the template it now serves."""
 
     def __init__(self, directory: str, options: dict[str, Any],
                  policies: dict[str, Any]) -> None:
@@ -120,9 +128,25 @@ class CompiledTemplates(jinja2.FileSystemBytecodeCache):
         self.settings = repr((jinja2.__version__, sorted((k, repr(v)) for k, v in options.items()),
                               sorted(policies.items())))
 
-    def get_cache_key(self, name: str, filename: str | None = None) -> str:
-        key = f"{self.settings}\0{name}\0{filename or ''}"
-        return hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest()
+    def get_bucket(self, environment: jinja2.Environment, name: str, filename: str | None,
+                   source: str) -> Bucket:
+        checksum = self.get_source_checksum(source)
+        key = f"{self.settings}\0{name}\0{checksum}"
+        bucket = Bucket(environment,
+                        hashlib.sha1(key.encode("utf-8", "surrogateescape")).hexdigest(),
+                        checksum)
+        self.load_bytecode(bucket)
+        if bucket.code is not None and filename is not None:
+            bucket.code = _read_from(bucket.code, filename)
+        return bucket
+
+
+def _read_from(code: CodeType, filename: str) -> CodeType:
+    """``code`` (and the code it holds: the template's functions) as compiled from
+    ``filename``."""
+    consts = tuple(_read_from(c, filename) if isinstance(c, CodeType) else c
+                   for c in code.co_consts)
+    return code.replace(co_filename=filename, co_consts=consts)
 
 
 @lru_cache(maxsize=4)
