@@ -22,7 +22,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Callable, NamedTuple
 
 from . import __version__, matrix
 from .errors import (
@@ -55,8 +55,7 @@ class BuildOptions:
     progress: Callable[[int, int, matrix.Result], None] | None = None
 
 
-@dataclass
-class Output:
+class Output(NamedTuple):
     statement: str
     lang: str
     format: str
@@ -84,8 +83,7 @@ class BuildReport:
         return [f"{display_path(f.path)}: {f.error}" for f in self.failures]
 
 
-@dataclass
-class Failure:
+class Failure(NamedTuple):
     """An output that was not made, and why (one line, with the file and line to fix)."""
 
     statement: str
@@ -99,8 +97,7 @@ EditionKey = tuple[str, str]
 """(statement slug, language)."""
 
 
-@dataclass
-class BuildPlan:
+class BuildPlan(NamedTuple):
     """What the build will do, decided before the lock is taken."""
 
     summaries: list[StatementSummary]
@@ -117,7 +114,7 @@ class BuildPlan:
     edition_warnings: dict[EditionKey, list[Diagnostic]]
     font_files: list[str]
     template_messages: TemplateMessages | None
-    formats: list[str] = field(default_factory=list)
+    formats: list[str]
     """The formats asked for (a web page links to the others)."""
 
 
