@@ -646,6 +646,9 @@ def _send(channel: socket.socket, body: bytes, fds: list[int]) -> None:
 
 MADV_POPULATE_WRITE = 23
 """Linux 5.14's advice to fault pages in as written, without writing them."""
+PREFAULT_LIMIT = 64 << 20
+"""A mapping larger than this is left to fault page by page: a large one is mostly space
+reserved and never written (copying it would only cost memory)."""
 
 
 def prefault() -> int:
@@ -672,6 +675,8 @@ def prefault() -> int:
         if name.startswith("[") and name != "[heap]":
             continue  # the stack (written anyway), the kernel's own pages
         low, high = (int(x, 16) for x in fields[0].split("-"))
+        if high - low > PREFAULT_LIMIT:
+            continue
         if madvise(low, high - low, MADV_POPULATE_WRITE) == 0:
             done += high - low
         elif ctypes.get_errno() == errno.EINVAL:
