@@ -415,7 +415,10 @@ def test_ctrl_c_stops_the_build_and_its_workers_quietly(tmp_path):
     workers = descendants(proc.pid)
     assert len(workers) >= 2
     for pid in [proc.pid, *workers]:  # as a terminal sends it: to every process
-        os.kill(pid, signal.SIGINT)
+        try:
+            os.kill(pid, signal.SIGINT)
+        except ProcessLookupError:
+            pass  # one that ended meanwhile (a terminal's signal to the group skips it too)
     assert proc.wait(timeout=60) == 1
     assert_all_gone(workers)
     said = stderr.read_text(encoding="utf-8")
