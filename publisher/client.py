@@ -12,8 +12,8 @@ Nothing here may cost time when no server runs: this module imports nothing beyo
 the interpreter has already loaded, and without a socket the command goes to
 :func:`publisher.cli.entry` as before. ``PUBLISHER_SERVER=off`` never
 asks a server. A server that does not match this process exactly (another interpreter,
-other flags, another import path, its code changed on disk since it started) refuses,
-and the command runs here.
+other flags, another import path, its code changed on disk since it started, a hard
+resource limit below this process's) refuses, and the command runs here.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from __future__ import annotations
 import os
 import sys
 
-PROTOCOL = "publisher-server-1"
+PROTOCOL = "publisher-server-2"
 FLAGS = ("debug", "inspect", "interactive", "optimize", "dont_write_bytecode",
          "no_user_site", "no_site", "ignore_environment", "verbose", "bytes_warning",
          "quiet", "hash_randomization", "isolated", "dev_mode", "utf8_mode",
@@ -35,6 +35,12 @@ runs: a server started under other values refuses."""
 FORWARDED = ("SIGINT", "SIGTERM", "SIGHUP", "SIGQUIT", "SIGUSR1", "SIGUSR2")
 LIMIT = 1 << 20
 """Largest request a server reads (arguments and environment)."""
+RESOURCE_LIMITS = ("RLIMIT_AS", "RLIMIT_CORE", "RLIMIT_CPU", "RLIMIT_DATA", "RLIMIT_FSIZE",
+                   "RLIMIT_LOCKS", "RLIMIT_MEMLOCK", "RLIMIT_MSGQUEUE", "RLIMIT_NICE",
+                   "RLIMIT_NOFILE", "RLIMIT_NPROC", "RLIMIT_RSS", "RLIMIT_RTPRIO",
+                   "RLIMIT_RTTIME", "RLIMIT_SIGPENDING", "RLIMIT_STACK")
+"""The limits a process inherits (``ulimit``): a command run by a server has the asking
+process's, and a server whose hard limit is lower than one of them refuses."""
 
 
 def folder() -> str:
@@ -74,15 +80,29 @@ def _stream(stream: object) -> list[str]:
             getattr(stream, "errors", None) or "strict"]
 
 
+def limits() -> list[str]:
+    """This process's niceness, then ``NAME=SOFT:HARD`` for each resource limit (-1: none)."""
+    import resource
+
+    found = [str(os.getpriority(os.PRIO_PROCESS, 0))]
+    for name in RESOURCE_LIMITS:
+        which = getattr(resource, name, None)
+        if which is not None:
+            soft, hard = resource.getrlimit(which)
+            found.append(f"{name}={soft}:{hard}")
+    return found
+
+
 def request(argv: list[str]) -> bytes:
     """One command as the server reads it: NUL-separated strings, counted lists."""
     mask = os.umask(0o022)
     os.umask(mask)
     marks = fingerprint()
     env = [f"{k}={v}" for k, v in os.environ.items()]
+    held = limits()
     items = [PROTOCOL, str(len(marks)), *marks, os.getcwd(), str(mask),
              *_stream(sys.stdin), *_stream(sys.stdout), *_stream(sys.stderr),
-             str(len(argv)), *argv, str(len(env)), *env]
+             str(len(held)), *held, str(len(argv)), *argv, str(len(env)), *env]
     body = b"\0".join(s.encode("utf-8", "surrogateescape") for s in items)
     return len(body).to_bytes(8, "big") + body
 

@@ -9,7 +9,7 @@ process for that one command, which becomes the command:
 
 - the command's standard input, output and error are the ones of the ``publisher``
   process that asked (passed over the socket); so are its working folder, environment,
-  umask and arguments; its exit status (or the signal that ended it) becomes that
+  umask, arguments, niceness and resource limits; its exit status (or the signal that ended it) becomes that
   process's; the signals that process receives are passed on to the command's process
   group, as a terminal would send them;
 - each command starts from the server's state after its imports and nothing else: the
@@ -21,6 +21,8 @@ process for that one command, which becomes the command:
 - the server refuses (and the command runs in its own process, as without a server) a
   process that differs in what it had from its start: the interpreter and its flags,
   the import path, the file-system encoding, library and font-configuration variables;
+  and one whose hard resource limits or priority are above its own (an unprivileged
+  process can lower its own, not raise them);
 - before each command it checks that every module it imported is still the file on
   disk (same size, time and inode) and that no package was installed or removed in the
   folders packages are installed in; if one was (an upgrade, a ``git pull``), it refuses,
@@ -198,6 +200,9 @@ class Request:
     streams: list[tuple[str, str]]
     argv: list[str]
     env: dict[str, str]
+    nice: int = 0
+    limits: dict[str, tuple[int, int]] | None = None
+    """Resource limits by name (``RLIMIT_NOFILE``): (soft, hard), -1 for none."""
 
 
 def parse(body: bytes) -> Request | str:
@@ -221,9 +226,21 @@ def parse(body: bytes) -> Request | str:
         cwd, mask = items[at], int(items[at + 1], 10)
         streams = [(items[at + 2 + 2 * i], items[at + 3 + 2 * i]) for i in range(3)]
         at += 8
+        held = counted()
         argv = counted()
         env_items = counted()
-        if at != len(items) or not cwd.startswith("/") or not 0 <= mask <= 0o777:
+        if (at != len(items) or not cwd.startswith("/") or not 0 <= mask <= 0o777
+                or not held):
+            return "malformed"
+        nice = int(held[0], 10)
+        limits: dict[str, tuple[int, int]] = {}
+        for item in held[1:]:
+            name, _, values = item.partition("=")
+            soft, _, hard = values.partition(":")
+            if name not in client.RESOURCE_LIMITS or name in limits:
+                return "malformed"
+            limits[name] = (int(soft, 10), int(hard, 10))
+        if not -20 <= nice <= 19:
             return "malformed"
         env = {}
         for item in env_items:
@@ -233,7 +250,42 @@ def parse(body: bytes) -> Request | str:
             env[key] = value
     except (IndexError, ValueError):
         return "malformed"
-    return Request(marks, cwd, mask, streams, argv, env)
+    return Request(marks, cwd, mask, streams, argv, env, nice, limits)
+
+
+def _beyond(wanted: int, held: int) -> bool:
+    """Whether the limit ``wanted`` is above ``held`` (-1: none)."""
+    return held != -1 and (wanted == -1 or wanted > held)
+
+
+def unservable(req: Request) -> str | None:
+    """Why this process cannot run the command under the asking process's niceness and
+    limits (an unprivileged process can lower its limits and its priority, not raise
+    them), or None."""
+    import resource
+
+    if req.nice < os.getpriority(os.PRIO_PROCESS, 0) and os.geteuid() != 0:
+        return "a higher priority than the server's"
+    for name, (_soft, hard) in (req.limits or {}).items():
+        which = getattr(resource, name, None)
+        if which is None:
+            return f"{name}, which this system does not have"
+        if _beyond(hard, resource.getrlimit(which)[1]) and os.geteuid() != 0:
+            return f"a higher {name} than the server's"
+    return None
+
+
+def _take_limits(req: Request) -> None:
+    """In the command's process: the asking process's niceness and resource limits."""
+    import resource
+
+    if req.nice != os.getpriority(os.PRIO_PROCESS, 0):
+        os.setpriority(os.PRIO_PROCESS, 0, req.nice)
+    for name, (soft, hard) in (req.limits or {}).items():
+        which = getattr(resource, name)
+        infinity = resource.RLIM_INFINITY
+        resource.setrlimit(which, (infinity if soft == -1 else soft,
+                                   infinity if hard == -1 else hard))
 
 
 class Server:
@@ -400,6 +452,10 @@ class Server:
                 return
             if req.marks != self.marks:
                 self._refuse(conn, "another interpreter, flags or import path")
+                return
+            reason = unservable(req)
+            if reason is not None:
+                self._refuse(conn, f"limits: {reason}")
                 return
             self._hand_over(conn, body, req, fds)
             fds = []
@@ -589,6 +645,7 @@ class Server:
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.default_int_handler)
         os.setpgid(0, 0)
+        _take_limits(req)
         for target, fd in enumerate(fds):
             os.dup2(fd, target)
             os.close(fd)

@@ -300,6 +300,8 @@ def test_requests_are_read_back_and_nothing_else_is_a_request(words):
     assert not isinstance(req, str)
     assert req.argv == words and req.cwd == os.getcwd()
     assert req.env == dict(os.environ) and req.marks == client.fingerprint()
+    assert [str(req.nice), *(f"{k}={v[0]}:{v[1]}" for k, v in req.limits.items())] == \
+        client.limits()
     junk = b"\0".join(w.encode("utf-8") for w in [client.PROTOCOL, *words])
     assert isinstance(server.parse(junk), (str, server.Request))
 
@@ -428,3 +430,53 @@ def test_changes_are_seen_in_watched_folders_and_nothing_else(tmp_path):
         changes.close()
     unwatchable = server.Changes([str(tmp_path / "missing" / "m.py")], [])
     assert unwatchable.fd == -1 and unwatchable.maybe() and unwatchable.maybe()
+
+
+def test_a_command_has_the_callers_niceness_and_resource_limits(setup, tmp_path):
+    """``nice`` and ``ulimit`` act on the process they start; a command handed to the
+    server runs in another process, which takes them on as it takes the caller's place."""
+    root = copy_project(tmp_path / "p")
+    setup.start(root)
+    stderr = root / "stderr.txt"
+    with open(stderr, "wb") as err:
+        proc = subprocess.Popen(["nice", "-n", "7", "prlimit", "--nofile=256:512",
+                                 "--core=0:0", "--", sys.executable, "-m", "publisher", "build",
+                                 "--format", "pdf", "-j", "1"], cwd=root, env=setup.env,
+                                stdout=subprocess.DEVNULL, stderr=err)
+    try:
+        wait_for(lambda: "[1/" in stderr.read_text(encoding="utf-8") or proc.poll() is not None,
+                 "the first output", timeout=120)
+        assert proc.poll() is None, stderr.read_text(encoding="utf-8")
+        group = (proc_stat(setup.pid) or ["", "", ""])[2]  # type: ignore[arg-type]
+        command = [p for p in descendants(setup.pid)  # type: ignore[arg-type]
+                   if (proc_stat(p) or ["", "", group])[1:3] == [str(setup.pid), str(p)]]
+        assert len(command) == 1
+        assert (proc_stat(command[0]) or [""] * 17)[16] == "7"  # its niceness
+        limits = Path(f"/proc/{command[0]}/limits").read_text()
+        assert re.search(r"Max open files\s+256\s+512\s", limits), limits
+        assert re.search(r"Max core file size\s+0\s+0\s", limits), limits
+    finally:
+        assert proc.wait(timeout=300) == 0, stderr.read_text(encoding="utf-8")
+    assert setup.status(root)["commands"] == 1  # type: ignore[index]
+
+
+def test_a_server_that_cannot_lower_itself_to_the_caller_refuses(monkeypatch):
+    """An unprivileged process cannot raise a hard limit or its priority: a caller whose
+    hard limit is above the server's, or who is less nice, runs the command itself."""
+    import resource
+
+    monkeypatch.setattr(os, "geteuid", lambda: 1000)
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)  # never unlimited on Linux
+    body = client.request(["--version"])[8:]
+    req = server.parse(body)
+    assert not isinstance(req, str) and req.limits is not None and hard != -1
+    assert server.unservable(req) is None  # this very process's limits
+    req.limits["RLIMIT_NOFILE"] = (soft, hard + 1)
+    assert "RLIMIT_NOFILE" in (server.unservable(req) or "")
+    req.limits["RLIMIT_NOFILE"] = (soft, -1)
+    assert "RLIMIT_NOFILE" in (server.unservable(req) or "")
+    req.limits["RLIMIT_NOFILE"] = (64, 128)
+    assert server.unservable(req) is None  # lower: allowed
+    req.nice = os.getpriority(os.PRIO_PROCESS, 0) - 1
+    if req.nice >= -20:
+        assert "priority" in (server.unservable(req) or "")
