@@ -107,6 +107,17 @@ def request(argv: list[str]) -> bytes:
     return len(body).to_bytes(8, "big") + body
 
 
+def send(sock: object, data: bytes, fds: list[int]) -> None:
+    """``data`` (a length-prefixed request) with the descriptors ``fds`` passed along,
+    on a Unix socket: how a request reaches a server, and the server's spare process."""
+    import _socket
+
+    passed = b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in fds)
+    sent = sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, passed)])  # type: ignore[attr-defined]
+    if sent < len(data):
+        sock.sendall(data[sent:])  # type: ignore[attr-defined]
+
+
 def _ask(path: str, argv: list[str]) -> int | None:
     """Run the command in the server; its exit status, or None when no server took it."""
     import _socket
@@ -117,11 +128,7 @@ def _ask(path: str, argv: list[str]) -> int | None:
         return None
     try:
         sock.connect(path)
-        fds = b"".join(fd.to_bytes(4, sys.byteorder, signed=True) for fd in (0, 1, 2))
-        data = request(argv)
-        sent = sock.sendmsg([data], [(_socket.SOL_SOCKET, _socket.SCM_RIGHTS, fds)])
-        if sent < len(data):
-            sock.sendall(data[sent:])
+        send(sock, request(argv), [0, 1, 2])
         return _follow(sock)
     except OSError:
         return None

@@ -217,10 +217,12 @@ def prune(folder: Path, now: float | None = None) -> int:
         except OSError:
             continue
         for entry in entries:
+            if not pattern.fullmatch(entry.name):
+                continue
             try:
                 st = entry.stat(follow_symlinks=False)
-                if (pattern.fullmatch(entry.name) and stat.S_ISREG(st.st_mode)
-                        and st.st_uid == os.getuid() and max(st.st_atime, st.st_mtime) < limit):
+                if (stat.S_ISREG(st.st_mode) and st.st_uid == os.getuid()
+                        and max(st.st_atime, st.st_mtime) < limit):
                     os.unlink(entry.path)
                     removed += 1
             except OSError:

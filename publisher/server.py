@@ -9,9 +9,9 @@ process for that one command, which becomes the command:
 
 - the command's standard input, output and error are the ones of the ``publisher``
   process that asked (passed over the socket); so are its working folder, environment,
-  umask, arguments, niceness and resource limits; its exit status (or the signal that ended it) becomes that
-  process's; the signals that process receives are passed on to the command's process
-  group, as a terminal would send them;
+  umask, arguments, niceness and resource limits; its exit status (or the signal that
+  ended it) becomes that process's; the signals that process receives are passed on to
+  the command's process group, as a terminal would send them;
 - each command starts from the server's state after its imports and nothing else: the
   server itself never builds, so no cache of one command is seen by the next;
 - the next command's process (the spare) is forked ahead of time and, while it waits,
@@ -264,13 +264,16 @@ def unservable(req: Request) -> str | None:
     them), or None."""
     import resource
 
-    if req.nice < os.getpriority(os.PRIO_PROCESS, 0) and os.geteuid() != 0:
+    limits = req.limits or {}
+    missing = [name for name in limits if not hasattr(resource, name)]
+    if missing:
+        return f"{missing[0]}, which this system does not have"
+    if os.geteuid() == 0:
+        return None  # root may raise them
+    if req.nice < os.getpriority(os.PRIO_PROCESS, 0):
         return "a higher priority than the server's"
-    for name, (_soft, hard) in (req.limits or {}).items():
-        which = getattr(resource, name, None)
-        if which is None:
-            return f"{name}, which this system does not have"
-        if _beyond(hard, resource.getrlimit(which)[1]) and os.geteuid() != 0:
+    for name, (_soft, hard) in limits.items():
+        if _beyond(hard, resource.getrlimit(getattr(resource, name))[1]):
             return f"a higher {name} than the server's"
     return None
 
@@ -524,7 +527,9 @@ class Server:
         pid = 0
         if spare is not None and spare.is_ready():
             try:
-                _send(spare.channel, body, [conn.fileno(), *fds])
+                # the request as it came, for _receive in the spare
+                client.send(spare.channel, len(body).to_bytes(8, "big") + body,
+                            [conn.fileno(), *fds])
                 pid, go = spare.pid, spare.channel.sendall
             except OSError:  # it has just ended: reaped as a spare that ended unused
                 pass
@@ -690,15 +695,6 @@ class _Spare:
             except OSError:
                 pass
         return self.ready
-
-
-def _send(channel: socket.socket, body: bytes, fds: list[int]) -> None:
-    """A length-prefixed body, with descriptors (what :meth:`Server._receive` reads)."""
-    data = len(body).to_bytes(8, "big") + body
-    sent = channel.sendmsg([data], [(socket.SOL_SOCKET, socket.SCM_RIGHTS,
-                                     struct.pack(f"{len(fds)}i", *fds))])
-    if sent < len(data):
-        channel.sendall(data[sent:])
 
 
 MADV_POPULATE_WRITE = 23

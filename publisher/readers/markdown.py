@@ -19,7 +19,7 @@ import datetime
 import os
 import re
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 import yaml
 from markdown_it import MarkdownIt
@@ -493,17 +493,25 @@ def _compose_with_libyaml(text: str) -> Any:
             or yaml.reader.Reader.NON_PRINTABLE.search(text)):
         return _DECIDE
     try:
-        depth = 0
-        for event in yaml.parse(text, Loader=loader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > _YAML_DEPTH:
-                    return _DECIDE
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        if _past_the_depth(yaml.parse(text, Loader=loader)) is not None:
+            return _DECIDE
         return yaml.compose(text, Loader=loader)
     except yaml.YAMLError:
         return _DECIDE
+
+
+def _past_the_depth(events: Iterator[yaml.Event]) -> yaml.Event | None:
+    """The first collection nested more than :data:`_YAML_DEPTH` deep, or None (read
+    from the events, before anything is composed)."""
+    depth = 0
+    for event in events:
+        if isinstance(event, yaml.CollectionStartEvent):
+            depth += 1
+            if depth > _YAML_DEPTH:
+                return event
+        elif isinstance(event, yaml.CollectionEndEvent):
+            depth -= 1
+    return None
 
 
 def _compose_with_pyyaml(fm_text: str, path: str, offset: int, what: str,
@@ -511,16 +519,11 @@ def _compose_with_pyyaml(fm_text: str, path: str, offset: int, what: str,
     """The YAML node tree of ``fm_text`` by PyYAML's own reader; its problems as
     ``error`` at their line (nesting past the limit is one)."""
     try:
-        depth = 0
-        for event in yaml.parse(fm_text, Loader=yaml.SafeLoader):
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > _YAML_DEPTH:
-                    mark = event.start_mark
-                    raise error(f"{what} is nested more than {_YAML_DEPTH} levels deep", path,
-                                mark.line + offset if mark else None)
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
+        deep = _past_the_depth(yaml.parse(fm_text, Loader=yaml.SafeLoader))
+        if deep is not None:
+            mark = deep.start_mark
+            raise error(f"{what} is nested more than {_YAML_DEPTH} levels deep", path,
+                        mark.line + offset if mark else None)
         return yaml.compose(fm_text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
