@@ -86,6 +86,18 @@ def setup() -> Iterator[Setup]:
         s.close()
 
 
+def children(setup: Setup) -> tuple[list[int], list[int]]:
+    """The server's own child processes: the commands' (each leads a process group of its
+    own, with its workers) and the spare, the next command's (in the server's group)."""
+    commands: list[int] = []
+    spare: list[int] = []
+    for pid in descendants(setup.pid):  # type: ignore[arg-type]
+        fields = proc_stat(pid) or ["", "", ""]
+        if fields[1] == str(setup.pid):
+            (commands if fields[2] == str(pid) else spare).append(pid)
+    return commands, spare
+
+
 def outputs(root: Path) -> dict[str, str]:
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest()
             for p in sorted((root / "build").rglob("*")) if p.is_file()
@@ -189,17 +201,12 @@ def test_a_killed_caller_takes_its_command_down(setup, tmp_path):
              "the first output", timeout=120)
     assert proc.poll() is None
     below = descendants(setup.pid)  # type: ignore[arg-type]
-    group = (proc_stat(setup.pid) or ["", "", ""])[2]  # type: ignore[arg-type]
-    # The command runs in a process group of its own, with its workers; the server's
-    # spare process (the next command's) stays in the server's group.
-    command = {p: t for p, t in below.items() if (proc_stat(p) or ["", "", group])[2] != group}
-    spares = [p for p in below if p not in command]
-    assert len([p for p in command if (proc_stat(p) or ["", ""])[1] == str(setup.pid)]) == 1
-    assert len(spares) == 1 and (proc_stat(spares[0]) or ["", ""])[1] == str(setup.pid)
+    (_command,), (spare,) = children(setup)  # the command's process, the next one's
     proc.kill()
     proc.wait()
-    wait_for(lambda: not any(alive(p, t) for p, t in command.items()), "the command to end")
-    assert alive(spares[0], below[spares[0]])
+    wait_for(lambda: not any(alive(p, t) for p, t in below.items() if p != spare),
+             "the command and its workers to end")
+    assert alive(spare, below[spare])
     assert not (root / "build" / "manifest.json").exists()
 
 
@@ -348,12 +355,6 @@ print(code, *said, sep="\\n")
 """The client as the console script runs it, printing the server's answer lines."""
 
 
-def spares(setup: Setup) -> list[int]:
-    """The server's children in its own process group: its spare (a command's process
-    makes a group of its own)."""
-    group = (proc_stat(setup.pid) or ["", "", ""])[2]  # type: ignore[arg-type]
-    return [p for p in descendants(setup.pid)  # type: ignore[arg-type]
-            if (proc_stat(p) or ["", "", ""])[1:3] == [str(setup.pid), group]]
 
 
 def test_a_command_runs_in_the_spare_and_another_takes_its_place(setup, tmp_path):
@@ -363,7 +364,7 @@ def test_a_command_runs_in_the_spare_and_another_takes_its_place(setup, tmp_path
     root = copy_project(tmp_path / "p")
     setup.start(root)
     wait_for(lambda: setup.status(root)["ready"], "a spare process")  # type: ignore[index]
-    first, = spares(setup)
+    first, = children(setup)[1]
     asked = subprocess.run([sys.executable, "-c", ASK, "build", SAMPLE, "--lang", "en",
                             "--format", "html"], cwd=root, env=setup.env,
                            capture_output=True, text=True, timeout=600)
@@ -372,7 +373,7 @@ def test_a_command_runs_in_the_spare_and_another_takes_its_place(setup, tmp_path
     assert said == [f"pid {first}", "exit 0"]
     assert (root / "build" / "fsc-pc-92-dprk" / "fsc-pc-92-dprk.en.html").is_file()
     wait_for(lambda: setup.status(root)["ready"], "the next spare")  # type: ignore[index]
-    assert len(spares(setup)) == 1 and spares(setup) != [first]
+    assert len(children(setup)[1]) == 1 and children(setup)[1] != [first]
     below = descendants(setup.pid)  # type: ignore[arg-type]
     assert setup.cli("server", "stop", cwd=root, env={"PUBLISHER_SERVER": "off"}).returncode == 0
     wait_for(setup.gone, "the server to stop")
@@ -447,9 +448,7 @@ def test_a_command_has_the_callers_niceness_and_resource_limits(setup, tmp_path)
         wait_for(lambda: "[1/" in stderr.read_text(encoding="utf-8") or proc.poll() is not None,
                  "the first output", timeout=120)
         assert proc.poll() is None, stderr.read_text(encoding="utf-8")
-        group = (proc_stat(setup.pid) or ["", "", ""])[2]  # type: ignore[arg-type]
-        command = [p for p in descendants(setup.pid)  # type: ignore[arg-type]
-                   if (proc_stat(p) or ["", "", group])[1:3] == [str(setup.pid), str(p)]]
+        command, _spare = children(setup)
         assert len(command) == 1
         assert (proc_stat(command[0]) or [""] * 17)[16] == "7"  # its niceness
         limits = Path(f"/proc/{command[0]}/limits").read_text()
