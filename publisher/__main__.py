@@ -1,21 +1,26 @@
 """The ``publisher`` command (the console script and ``python -m publisher``): through a
-running build server when there is one (:mod:`publisher.client`), else in this process."""
+running build server when there is one (:mod:`publisher.client`), else in this process,
+which then starts one for the next commands (outside CI; ``PUBLISHER_SERVER``)."""
 
 import os
 import sys
 
-from .client import ask
+from . import client
 
 
 def main() -> None:
     # `publisher server ...` manages the server: it runs here, never in the server itself
     # (any argument spelled "server" does; that costs only the time a server saves).
-    code = None if "server" in sys.argv[1:] else ask(sys.argv[1:])
+    argv = sys.argv[1:]
+    code = None if "server" in argv else client.ask(argv)
     if code is not None:
         os._exit(code)
-    from .cli import entry
+    from .cli import command
 
-    entry()
+    code = command()
+    if "server" not in argv:
+        client.start_for_next(argv)
+    os._exit(code)
 
 
 if __name__ == "__main__":

@@ -587,11 +587,13 @@ def serve(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...
 
 @main.group(epilog=EPILOG)
 def server() -> None:
-    """An opt-in build server: it keeps the command line and the writers loaded, so
-    that every later `publisher` command of this installation starts at once (one web
-    page or DOCX in a few hundredths of a second). Each command still runs in a process
-    of its own, with this terminal, folder and environment; without a server (as in CI)
-    nothing changes. PUBLISHER_SERVER=off makes a command run without it.
+    """A build server: it keeps the command line and the writers loaded, so that every
+    later `publisher` command of this installation starts at once (one web page or DOCX
+    in a few hundredths of a second). Each command still runs in a process of its own,
+    with this terminal, folder and environment; without a server nothing changes but
+    the time. Outside CI the first command that finds none starts one (it stops after
+    30 minutes without a command). PUBLISHER_SERVER=manual never starts one (the
+    default in CI), PUBLISHER_SERVER=off never uses one.
 
     \b
     Examples:
@@ -620,16 +622,20 @@ def server_start(ctx: click.Context, idle: float) -> None:
 
 @server.command("run", hidden=True)
 @click.option("--idle", type=click.FloatRange(min=1), default=SERVER_IDLE)
-@click.option("--languages", default="")
-def server_run(idle: float, languages: str) -> None:
-    """The server itself, in the foreground (what `server start` starts)."""
-    from .server import main as serve_commands
+@click.option("--languages", default=None, help="Default: those of the project's catalogues.")
+@click.pass_context
+def server_run(ctx: click.Context, idle: float, languages: str | None) -> None:
+    """The server itself, in the foreground (what `server start` starts, and what a
+    command starts for the next ones)."""
+    from .server import main as serve_commands, project_languages
 
     def one(argv: list[str]) -> int:
         sys.argv = ["publisher", *argv]
         return command()
 
-    serve_commands(idle, _split((languages,)), one, _first_parse)
+    wanted = (project_languages(Path(ctx.obj["root"])) if languages is None
+              else _split((languages,)))
+    serve_commands(idle, wanted, one, _first_parse)
 
 
 def _first_parse() -> None:
@@ -672,17 +678,11 @@ if __name__ == "__main__":  # pragma: no cover
     main()
 
 
-def entry() -> None:
-    """The ``publisher`` command. Once a command has finished, its output is flushed and
-    the exit handlers run (the cache's temporary folder, logging), and the process ends
-    without tearing the interpreter down module by module, which takes longer than some
-    whole builds (a tenth of a second with WeasyPrint loaded)."""
-    os._exit(command())
-
-
 def command() -> int:
-    """Run the command of ``sys.argv``, flush its output and run the exit handlers; its
-    exit code (the process is left for the caller to end)."""
+    """Run the command of ``sys.argv``, flush its output and run the exit handlers (the
+    cache's temporary folder, logging); its exit code. The caller ends the process with
+    ``os._exit``, without tearing the interpreter down module by module, which takes
+    longer than some whole builds (a tenth of a second with WeasyPrint loaded)."""
     import atexit
 
     try:

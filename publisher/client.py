@@ -9,11 +9,19 @@ terminal), working folder, environment, umask and arguments, and its exit status
 this one's. Signals this process receives (Ctrl-C, a CI job's timeout) are passed on to it.
 
 Nothing here may cost time when no server runs: this module imports nothing beyond what
-the interpreter has already loaded, and without a socket the command goes to
-:func:`publisher.cli.entry` as before. ``PUBLISHER_SERVER=off`` never
-asks a server. A server that does not match this process exactly (another interpreter,
+the interpreter has already loaded, and without a socket the command runs in this
+process. A server that does not match this process exactly (another interpreter,
 other flags, another import path, its code changed on disk since it started, a hard
 resource limit below this process's) refuses, and the command runs here.
+
+``PUBLISHER_SERVER`` says what a command does about a server (:func:`mode`):
+
+- ``auto`` (the default, except in CI): use this installation's server; when none runs,
+  run here and then start one in the background for the next commands
+  (:func:`start_for_next`), which stops after :data:`AUTO_IDLE` seconds without one;
+- ``manual`` (the default in CI, where every job starts afresh): use a server that was
+  started (``publisher server start``), never start one;
+- ``off``: never use one.
 """
 
 from __future__ import annotations
@@ -118,8 +126,9 @@ def send(sock: object, data: bytes, fds: list[int]) -> None:
         sock.sendall(data[sent:])  # type: ignore[attr-defined]
 
 
-def _ask(path: str, argv: list[str]) -> int | None:
-    """Run the command in the server; its exit status, or None when no server took it."""
+def _connect(path: str) -> object | None:
+    """A socket connected to ``path``, or None when nothing listens there (no socket,
+    or one left by a server that was killed)."""
     import _socket
 
     try:
@@ -128,12 +137,33 @@ def _ask(path: str, argv: list[str]) -> int | None:
         return None
     try:
         sock.connect(path)
+    except OSError:
+        sock.close()
+        return None
+    return sock
+
+
+def _ask(path: str, argv: list[str]) -> int | None:
+    """Run the command in the server; its exit status, or None when no server took it."""
+    sock = _connect(path)
+    if sock is None:
+        return None
+    try:
         send(sock, request(argv), [0, 1, 2])
         return _follow(sock)
     except OSError:
         return None
     finally:
-        sock.close()
+        sock.close()  # type: ignore[attr-defined]
+
+
+def _answers(path: str) -> bool:
+    """Whether a server listens on ``path``."""
+    sock = _connect(path)
+    if sock is None:
+        return False
+    sock.close()  # type: ignore[attr-defined]
+    return True
 
 
 def _lines(sock: object) -> object:
@@ -153,6 +183,7 @@ def _follow(sock: object) -> int | None:
     passed on to), then ``exit N`` or ``signal N``; or ``refused REASON``."""
     import _signal
 
+    global _found
     pid = 0
     previous: dict[int, object] = {}
 
@@ -167,7 +198,9 @@ def _follow(sock: object) -> int | None:
             word, _, value = line.partition(" ")
             number = int(value) if value.isdigit() else -1
             if word == "refused":
+                _found = "refused"
                 if value.startswith("stale"):
+                    _found = "stale"
                     print("publisher: the build server's code changed since it started; it "
                           "has stopped and this command runs without it", file=sys.stderr)
                 return None
@@ -206,12 +239,128 @@ def private(path: str) -> bool:
             and not st.st_mode & 0o077)
 
 
+CI_VARIABLES = ("CI", "BUILD_NUMBER", "JENKINS_URL", "TF_BUILD", "TEAMCITY_VERSION",
+                "CODEBUILD_BUILD_ID", "BITBUCKET_BUILD_NUMBER")
+"""Set by CI services (``CI`` by GitHub, GitLab, CircleCI, Travis, Buildkite and others):
+where any is set, no command starts a server of its own."""
+AUTO_COMMANDS = frozenset(("build", "check", "collect", "export", "extract", "import",
+                           "proof", "review", "stats", "update"))
+"""Commands after which a server is started (``auto``): not ``serve``, which keeps its
+own engines loaded, nor ``server``, ``--help`` or ``--version``."""
+AUTO_IDLE = 1800
+"""Seconds without a command after which a server a command started stops by itself."""
+AUTO_RETRY = 10.0
+"""Seconds after a command started a server in which no other command starts one (the
+first is still loading, or failed: its log says why)."""
+
+_found = "none"
+"""What :func:`ask` found: ``none`` (no server), ``refused``, ``stale`` (a server whose
+code changed: it stops) or ``off``."""
+
+
+def mode() -> str:
+    """``auto``, ``manual`` or ``off``: what ``PUBLISHER_SERVER`` asks (see above)."""
+    value = os.environ.get("PUBLISHER_SERVER", "")
+    if value in ("auto", "manual", "off"):
+        return value
+    return "manual" if any(os.environ.get(name) for name in CI_VARIABLES) else "auto"
+
+
 def ask(argv: list[str]) -> int | None:
     """Run the command ``argv`` in this installation's build server: its exit status, or
     None when no server took it (none runs, ``PUBLISHER_SERVER=off``, it refused)."""
-    if os.environ.get("PUBLISHER_SERVER", "") == "off" or not private(folder()):
+    global _found
+    if mode() == "off":
+        _found = "off"
+        return None
+    if not private(folder()):
         return None
     path = socket_path()
     if not os.path.exists(path):
         return None
     return _ask(path, argv)
+
+
+def _project_folder(argv: list[str]) -> str | None:
+    """The project folder ``argv`` names (``-C DIR``/``--project DIR``), else this one;
+    None when the arguments do not ask for a command that starts a server."""
+    root = "."
+    words = iter(argv)
+    for word in words:
+        if word in ("-C", "--project"):
+            root = next(words, ".")
+        elif word.startswith("--project="):
+            root = word[len("--project="):]
+        elif word.startswith("-C") and len(word) > 2:
+            root = word[2:]
+        elif word in ("-h", "--help", "--version"):
+            return None
+        elif word.startswith("-"):
+            continue
+        else:
+            if word not in AUTO_COMMANDS or "--help" in argv or "-h" in argv:
+                return None
+            return os.path.abspath(root)
+    return None
+
+
+def start_for_next(argv: list[str]) -> int | None:
+    """After a command that ran here: start this installation's server in the background
+    for the next commands, when ``PUBLISHER_SERVER`` is ``auto``, none runs and none was
+    started in the last :data:`AUTO_RETRY` seconds. The server's pid (it goes on loading
+    after this process ends), or None. Says so on standard error, once."""
+    if _found not in ("none", "stale") or mode() != "auto":
+        return None
+    root = _project_folder(argv)
+    if root is None or not os.path.isdir(root):
+        return None
+    base = folder()
+    try:
+        os.mkdir(base, 0o700)
+    except FileExistsError:
+        pass
+    except OSError:
+        return None
+    if not private(base):
+        return None
+    path = socket_path()
+    stamp = path[:-len(".sock")] + ".starting"
+    import time
+
+    try:
+        if time.time() - os.stat(stamp).st_mtime < AUTO_RETRY:
+            return None
+    except OSError:
+        pass
+    try:
+        os.close(os.open(stamp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW, 0o600))
+        os.utime(stamp)
+    except OSError:
+        return None
+    if _answers(path):
+        return None  # one came up while this command ran
+    import subprocess
+
+    try:
+        log = os.open(path[:-len(".sock")] + ".log",
+                      os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+    except OSError:
+        return None
+    try:
+        proc = subprocess.Popen(
+            [sys.executable, "-P", *subprocess._args_from_interpreter_flags(),  # type: ignore[attr-defined]
+             "-m", "publisher", "-C", root, "server", "run", "--idle", str(AUTO_IDLE)],
+            env={**os.environ, "PUBLISHER_SERVER": "off"}, cwd=root,
+            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
+            start_new_session=True, close_fds=True)
+    except OSError:
+        return None
+    finally:
+        os.close(log)
+    try:
+        print(f"publisher: started a build server for the next commands (pid {proc.pid}; "
+              f"it stops after {AUTO_IDLE // 60} min without one, or on `publisher server "
+              f"stop`; PUBLISHER_SERVER=manual never starts one)", file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
+    return proc.pid

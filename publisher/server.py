@@ -1,11 +1,13 @@
-"""``publisher server``: an opt-in build server that keeps the command line and the
-writers imported, so one command costs what its work costs.
+"""``publisher server``: a build server that keeps the command line and the writers
+imported, so one command costs what its work costs.
 
 Starting the interpreter and importing the command line, Markdown, YAML, Jinja, Babel,
 python-docx and WeasyPrint takes longer than making one web page or one DOCX. A server
-started once (``publisher server start``) has done that; every ``publisher`` command of
-the same installation then reaches it through :mod:`publisher.client`, and it forks a
-process for that one command, which becomes the command:
+has done that once: the first command that finds none starts one in the background for
+the next ones (outside CI; :func:`publisher.client.start_for_next`), or a user starts it
+(``publisher server start``). Every ``publisher`` command of the same installation then
+reaches it through :mod:`publisher.client`, and it forks a process for that one command,
+which becomes the command:
 
 - the command's standard input, output and error are the ones of the ``publisher``
   process that asked (passed over the socket); so are its working folder, environment,
@@ -32,8 +34,10 @@ process for that one command, which becomes the command:
 The socket is in ``$XDG_RUNTIME_DIR/publisher-UID`` (else ``/tmp/publisher-UID``), a
 folder of mode 0700 that must be this user's own; the server also checks the peer's user
 id (``SO_PEERCRED``) before it reads a request. It exits after ``--idle`` seconds with
-no command (default three hours) and on ``publisher server stop`` or SIGTERM, after the
-commands that run have finished. CI does not need it: without a server nothing changes.
+no command (three hours when a user starts it, half an hour when a command did) and on
+``publisher server stop`` or SIGTERM, after the commands that run have finished. A lock
+file keeps a second server of the installation from starting. CI does not need one:
+without a server nothing changes but the time a command takes.
 """
 
 from __future__ import annotations
@@ -296,8 +300,11 @@ class Server:
     process with one thread."""
 
     def __init__(self, listener: socket.socket, path: str, idle: float,
-                 run: Callable[[list[str]], int], warm: Callable[[], None]) -> None:
+                 run: Callable[[list[str]], int], warm: Callable[[], None],
+                 lock: int) -> None:
         self.listener = listener
+        self.lock = lock
+        """The lock file held while the server runs (:func:`_lock`); not by its children."""
         self.run_command = run
         self.warm = warm
         self.path = path
@@ -625,6 +632,7 @@ class Server:
             self.spare.channel.close()
         os.close(self.wake_r)
         os.close(self.wake_w)
+        os.close(self.lock)
         self.changes.close()
 
     def _command(self, conn: socket.socket, req: Request, fds: list[int],
@@ -802,6 +810,7 @@ def main(idle: float, languages: list[str], run: Callable[[list[str]], int],
     os.chdir("/")
     try:
         check_folder(client.folder())
+        lock = _lock(path)
         if control(path, "status") is not None:  # anything that answers: keep off its socket
             raise ServerError("a build server is already running", path)
         preload(languages)
@@ -816,7 +825,7 @@ def main(idle: float, languages: list[str], run: Callable[[list[str]], int],
             raise ServerError(f"cannot listen there: {exc}", path) from None
         listener.listen(64)
         listener.setblocking(False)
-        server = Server(listener, path, idle, run, warm)
+        server = Server(listener, path, idle, run, warm, lock)
     except PublisherError as exc:
         print(f"error {json.dumps([exc.message, exc.path])}", flush=True)
         os._exit(1)
@@ -825,10 +834,26 @@ def main(idle: float, languages: list[str], run: Callable[[list[str]], int],
     os.dup2(null, 0)
     os.dup2(null, 1)
     os.close(null)
-    server.log(f"started, pid {os.getpid()}, {path}")
+    server.log(f"started, pid {os.getpid()}, stops after {idle:g} s without a command, {path}")
     server.run()
     server.log("stopped")
     os._exit(0)
+
+
+def _lock(path: str) -> int:
+    """Hold the installation's lock file for as long as this server runs (released by
+    the system when it ends): of two servers started at once (two commands that each
+    found none), the second stops here instead of taking the first one's socket."""
+    import fcntl
+
+    fd = os.open(path[:-len(".sock")] + ".lock",
+                 os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise ServerError("a build server is already running", path) from None
+    return fd
 
 
 def control(path: str, word: str) -> list[str] | None:

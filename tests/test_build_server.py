@@ -35,8 +35,9 @@ class Setup:
     def __init__(self, pythonpath: Path = ROOT) -> None:
         self.run_dir = Path(tempfile.mkdtemp(prefix="pub-"))
         self.env = {**os.environ, "XDG_RUNTIME_DIR": str(self.run_dir),
-                    "PYTHONPATH": str(pythonpath)}
-        self.env.pop("PUBLISHER_SERVER", None)
+                    "PYTHONPATH": str(pythonpath), "PUBLISHER_SERVER": "manual"}
+        """``manual``: the server a test starts serves its commands, and a command that
+        runs alone starts none (see the auto-start tests)."""
         self.pid: int | None = None
         self.started = ""
         """The server's start time (/proc), to tell its pid from a reused one."""
@@ -479,3 +480,136 @@ def test_a_server_that_cannot_lower_itself_to_the_caller_refuses(monkeypatch):
     req.nice = os.getpriority(os.PRIO_PROCESS, 0) - 1
     if req.nice >= -20:
         assert "priority" in (server.unservable(req) or "")
+
+
+def outside_ci(**extra: str) -> dict[str, str]:
+    """The environment of a command on a press officer's machine: no CI variable."""
+    env = {k: v for k, v in os.environ.items() if k not in client.CI_VARIABLES}
+    env.pop("PUBLISHER_SERVER", None)
+    return {**env, **extra}
+
+
+def test_the_first_command_starts_a_server_for_the_next_ones(setup, tmp_path):
+    here = copy_project(tmp_path / "here")
+    there = copy_project(tmp_path / "there")
+    args = ("build", SAMPLE, "--lang", "uk", "--format", "html", "--json")
+    env = outside_ci(XDG_RUNTIME_DIR=str(setup.run_dir), PYTHONPATH=str(ROOT))
+    # The server must not hold the command's output pipes: this returns when the
+    # command ends, not when the server does.
+    first = subprocess.run([sys.executable, "-m", "publisher", *args], cwd=here, env=env,
+                           capture_output=True, text=True, timeout=120)
+    assert first.returncode == 0, first.stderr
+    said = re.search(r"^publisher: started a build server for the next commands \(pid (\d+);",
+                     first.stderr, re.M)
+    assert said, first.stderr
+    setup.pid = int(said[1])
+    setup.started = (proc_stat(setup.pid) or [""] * 20)[19]
+    found = wait_for(lambda: setup.status(here), "the started server to listen", timeout=60)
+    assert found["pid"] == setup.pid and found["commands"] == 0
+    fields = proc_stat(setup.pid) or []
+    assert fields[2] == fields[3] == str(setup.pid)  # a session of its own: no terminal's signals
+    folder = setup.run_dir / f"publisher-{os.getuid()}"
+    log = next(folder.glob("*.log")).read_text()
+    assert f"stops after {client.AUTO_IDLE} s without a command" in log, log
+    second = subprocess.run([sys.executable, "-m", "publisher", *args], cwd=there, env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert second.returncode == 0, second.stderr
+    assert "started a build server" not in second.stderr
+    assert setup.status(here)["commands"] == 1  # type: ignore[index]
+    assert summary(second.stdout) == summary(first.stdout)
+    assert outputs(here) == outputs(there)
+
+
+@pytest.mark.parametrize("case", ["ci", "manual", "off", "version", "help", "serve help"])
+def test_no_server_is_started_in_ci_when_asked_not_to_or_for_no_build(setup, tmp_path, case):
+    root = copy_project(tmp_path / "p")
+    env = outside_ci(XDG_RUNTIME_DIR=str(setup.run_dir), PYTHONPATH=str(ROOT))
+    args = ["stats"]
+    if case == "ci":
+        env["CI"] = "true"
+    elif case in ("manual", "off"):
+        env["PUBLISHER_SERVER"] = case
+    else:
+        args = {"version": ["--version"], "help": ["stats", "--help"],
+                "serve help": ["serve", "-h"]}[case]
+    proc = subprocess.run([sys.executable, "-m", "publisher", *args], cwd=root, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "build server" not in proc.stderr
+    folder = setup.run_dir / f"publisher-{os.getuid()}"
+    assert not folder.exists() or list(folder.iterdir()) == []
+
+
+def test_of_two_servers_started_at_once_one_runs(setup, tmp_path):
+    both = [subprocess.Popen([sys.executable, "-m", "publisher", "server", "run", "--idle", "60"],
+                             cwd=tmp_path, env=setup.env, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, text=True) for _ in range(2)]
+    try:
+        lines = sorted(proc.stdout.readline() for proc in both)  # type: ignore[union-attr]
+        assert lines[0].startswith("error ") and "already running" in lines[0], lines
+        assert lines[1].startswith("ready "), lines
+        winner = int(lines[1].split()[1])
+        loser = next(p for p in both if p.pid != winner)
+        assert loser.wait(timeout=60) == 1
+        assert setup.status(tmp_path)["pid"] == winner  # type: ignore[index]
+    finally:
+        for proc in both:
+            proc.terminate()
+            proc.wait(timeout=60)
+            proc.stdout.close()  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("argv, wanted", [
+    (["build"], "."), (["-v", "build", "seeds/x.md"], "."), (["-C", "sub", "check"], "sub"),
+    (["--project=sub", "update"], "sub"), (["-Csub", "import", "d.docx"], "sub"),
+    ([], None), (["--help"], None), (["--version"], None), (["build", "--help"], None),
+    (["serve"], None), (["server", "status"], None), (["-C", "sub"], None),
+])
+def test_which_commands_start_a_server(argv, wanted, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert client._project_folder(argv) == (None if wanted is None
+                                            else os.path.abspath(wanted))
+
+
+@pytest.mark.parametrize("env, wanted", [
+    ({}, "auto"), ({"CI": "true"}, "manual"), ({"JENKINS_URL": "http://ci"}, "manual"),
+    ({"CI": "true", "PUBLISHER_SERVER": "auto"}, "auto"), ({"PUBLISHER_SERVER": "off"}, "off"),
+    ({"PUBLISHER_SERVER": "manual"}, "manual"), ({"PUBLISHER_SERVER": "bogus"}, "auto"),
+])
+def test_publisher_server_and_ci_variables_decide_the_mode(env, wanted, monkeypatch):
+    for name in (*client.CI_VARIABLES, "PUBLISHER_SERVER"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert client.mode() == wanted
+
+
+def test_a_killed_servers_socket_is_replaced_at_most_once_in_a_while(setup, tmp_path):
+    root = copy_project(tmp_path / "p")
+    env = outside_ci(XDG_RUNTIME_DIR=str(setup.run_dir), PYTHONPATH=str(ROOT))
+    folder = setup.run_dir / f"publisher-{os.getuid()}"
+
+    def killed_then_build() -> str:
+        if not setup.gone():
+            os.kill(setup.pid, signal.SIGKILL)  # type: ignore[arg-type]
+            wait_for(setup.gone, "the server to die")
+        assert list(folder.glob("*.sock")), "a killed server leaves its socket"
+        proc = subprocess.run([sys.executable, "-m", "publisher", "build", SAMPLE, "--lang",
+                               "en", "--format", "html"], cwd=root, env=env,
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        said = re.search(r"started a build server for the next commands \(pid (\d+);",
+                         proc.stderr)
+        if said:
+            setup.pid = int(said[1])
+            setup.started = (proc_stat(setup.pid) or [""] * 20)[19]
+            wait_for(lambda: setup.status(root), "the new server to listen", timeout=60)
+        return said[1] if said else ""
+
+    setup.start(root)
+    first = setup.pid
+    assert killed_then_build() not in ("", str(first))
+    assert killed_then_build() == ""  # the last start was under AUTO_RETRY seconds ago
+    stamp = next(folder.glob("*.starting"))
+    os.utime(stamp, (stamp.stat().st_atime, stamp.stat().st_mtime - client.AUTO_RETRY - 1))
+    assert killed_then_build() != ""
