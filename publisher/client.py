@@ -126,6 +126,11 @@ def send(sock: object, data: bytes, fds: list[int]) -> None:
         sock.sendall(data[sent:])  # type: ignore[attr-defined]
 
 
+def starting(path: str) -> str:
+    """The stamp a command leaves when it starts a server for the socket ``path``."""
+    return path[:-len(".sock")] + ".starting"
+
+
 def _connect(path: str) -> object | None:
     """A socket connected to ``path``, or None when nothing listens there (no socket,
     or one left by a server that was killed)."""
@@ -249,9 +254,11 @@ AUTO_COMMANDS = frozenset(("build", "check", "collect", "export", "extract", "im
 own engines loaded, nor ``server``, ``--help`` or ``--version``."""
 AUTO_IDLE = 1800
 """Seconds without a command after which a server a command started stops by itself."""
-AUTO_RETRY = 10.0
-"""Seconds after a command started a server in which no other command starts one (the
-first is still loading, or failed: its log says why)."""
+AUTO_RETRY = 600.0
+"""Seconds after a command started a server in which no other command starts one, unless
+that server came up (it removes :func:`starting` once it listens): the first may still
+be loading, or it failed, and its log says why; a command that starts a failing server
+every time would load the writers in the background every time."""
 
 _found = "none"
 """What :func:`ask` found: ``none`` (no server), ``refused``, ``stale`` (a server whose
@@ -306,9 +313,10 @@ def _project_folder(argv: list[str]) -> str | None:
 
 def start_for_next(argv: list[str]) -> int | None:
     """After a command that ran here: start this installation's server in the background
-    for the next commands, when ``PUBLISHER_SERVER`` is ``auto``, none runs and none was
-    started in the last :data:`AUTO_RETRY` seconds. The server's pid (it goes on loading
-    after this process ends), or None. Says so on standard error, once."""
+    for the next commands, when ``PUBLISHER_SERVER`` is ``auto``, none runs, and no
+    command started one in the last :data:`AUTO_RETRY` seconds that has not come up.
+    The server's pid (it goes on loading after this process ends), or None. Says so on
+    standard error, once."""
     if _found not in ("none", "stale") or mode() != "auto":
         return None
     root = _project_folder(argv)
@@ -324,7 +332,7 @@ def start_for_next(argv: list[str]) -> int | None:
     if not private(base):
         return None
     path = socket_path()
-    stamp = path[:-len(".sock")] + ".starting"
+    stamp = starting(path)
     import time
 
     try:

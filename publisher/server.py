@@ -828,8 +828,14 @@ def main(idle: float, languages: list[str], run: Callable[[list[str]], int],
         server = Server(listener, path, idle, run, warm, lock)
     except PublisherError as exc:
         print(f"error {json.dumps([exc.message, exc.path])}", flush=True)
+        print(f"{time.strftime('%Y-%m-%d %H:%M:%S')} cannot start: {exc.message}",
+              file=sys.stderr, flush=True)  # the log: a command that started it is gone
         os._exit(1)
     print(f"ready {os.getpid()}", flush=True)
+    try:
+        os.unlink(client.starting(path))  # the next command that finds none may start one
+    except OSError:
+        pass
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)

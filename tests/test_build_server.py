@@ -584,32 +584,52 @@ def test_publisher_server_and_ci_variables_decide_the_mode(env, wanted, monkeypa
     assert client.mode() == wanted
 
 
-def test_a_killed_servers_socket_is_replaced_at_most_once_in_a_while(setup, tmp_path):
+def test_a_killed_server_is_replaced_and_a_failing_one_is_not_retried_at_once(setup, tmp_path):
+    import fcntl
+
     root = copy_project(tmp_path / "p")
     env = outside_ci(XDG_RUNTIME_DIR=str(setup.run_dir), PYTHONPATH=str(ROOT))
     folder = setup.run_dir / f"publisher-{os.getuid()}"
 
-    def killed_then_build() -> str:
-        if not setup.gone():
-            os.kill(setup.pid, signal.SIGKILL)  # type: ignore[arg-type]
-            wait_for(setup.gone, "the server to die")
-        assert list(folder.glob("*.sock")), "a killed server leaves its socket"
+    def build() -> int | None:
+        """A command that finds no server: the pid of the server it started, if any."""
         proc = subprocess.run([sys.executable, "-m", "publisher", "build", SAMPLE, "--lang",
                                "en", "--format", "html"], cwd=root, env=env,
                               capture_output=True, text=True, timeout=120)
         assert proc.returncode == 0, proc.stderr
         said = re.search(r"started a build server for the next commands \(pid (\d+);",
                          proc.stderr)
-        if said:
-            setup.pid = int(said[1])
-            setup.started = (proc_stat(setup.pid) or [""] * 20)[19]
-            wait_for(lambda: setup.status(root), "the new server to listen", timeout=60)
-        return said[1] if said else ""
+        return int(said[1]) if said else None
 
     setup.start(root)
-    first = setup.pid
-    assert killed_then_build() not in ("", str(first))
-    assert killed_then_build() == ""  # the last start was under AUTO_RETRY seconds ago
+    os.kill(setup.pid, signal.SIGKILL)  # type: ignore[arg-type]
+    wait_for(setup.gone, "the server to die")
+    assert list(folder.glob("*.sock")), "a killed server leaves its socket"
+    pid = build()
+    assert pid is not None and pid != setup.pid
+    setup.pid, setup.started = pid, (proc_stat(pid) or [""] * 20)[19]
+    assert wait_for(lambda: setup.status(root), "the new server to listen", timeout=60)
+    assert not list(folder.glob("*.starting")), "a server that came up removes the stamp"
+    setup.cli("server", "stop", cwd=root, env={"PUBLISHER_SERVER": "off"})
+    wait_for(setup.gone, "the server to stop")
+
+    # A server that cannot start (here: the lock is held) leaves the stamp, and no
+    # command starts another until AUTO_RETRY seconds have passed.
+    lock = os.open(next(folder.glob("*.lock")), os.O_RDWR)
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        failing = build()
+        assert failing is not None
+        wait_for(lambda: proc_stat(failing) is None or proc_stat(failing)[0] in "ZX",  # type: ignore[index]
+                 "the server that cannot start to end", timeout=60)
+        assert "already running" in next(folder.glob("*.log")).read_text()
+        assert build() is None
+    finally:
+        os.close(lock)
     stamp = next(folder.glob("*.starting"))
-    os.utime(stamp, (stamp.stat().st_atime, stamp.stat().st_mtime - client.AUTO_RETRY - 1))
-    assert killed_then_build() != ""
+    aged = stamp.stat().st_mtime - client.AUTO_RETRY - 1
+    os.utime(stamp, (aged, aged))
+    pid = build()
+    assert pid is not None
+    setup.pid, setup.started = pid, (proc_stat(pid) or [""] * 20)[19]
+    assert wait_for(lambda: setup.status(root), "the server to listen", timeout=60)
