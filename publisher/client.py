@@ -131,6 +131,28 @@ def starting(path: str) -> str:
     return path[:-len(".sock")] + ".starting"
 
 
+LOG_LIMIT = 1 << 18
+"""Bytes of server log kept: a longer log is moved to ``.log.1`` when a server starts."""
+
+
+def log_path(path: str) -> str:
+    """The log of the server of the socket ``path``."""
+    return path[:-len(".sock")] + ".log"
+
+
+def open_log(path: str) -> int:
+    """The log of the server of the socket ``path``, opened to append (the previous one
+    moved aside first when it has grown past :data:`LOG_LIMIT`)."""
+    name = log_path(path)
+    try:
+        if os.lstat(name).st_size > LOG_LIMIT:
+            os.replace(name, name + ".1")
+    except OSError:
+        pass
+    return os.open(name, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
+                   0o600)
+
+
 def _connect(path: str) -> object | None:
     """A socket connected to ``path``, or None when nothing listens there (no socket,
     or one left by a server that was killed)."""
@@ -350,8 +372,7 @@ def start_for_next(argv: list[str]) -> int | None:
     import subprocess
 
     try:
-        log = os.open(path[:-len(".sock")] + ".log",
-                      os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW, 0o600)
+        log = open_log(path)
     except OSError:
         return None
     try:

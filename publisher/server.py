@@ -890,7 +890,11 @@ def start(idle: float, languages: list[str]) -> int:
     running = status()
     if running is not None:
         raise ServerError(f"a build server is already running (pid {running['pid']})")
-    log = open(path[:-len(".sock")] + ".log", "ab")
+    try:
+        log = client.open_log(path)
+    except OSError as exc:
+        raise ServerError(f"cannot open the server's log: {exc.strerror}",
+                          client.log_path(path)) from None
     try:
         proc = subprocess.Popen(
             [sys.executable, "-P", *subprocess._args_from_interpreter_flags(),  # type: ignore[attr-defined]
@@ -900,7 +904,7 @@ def start(idle: float, languages: list[str]) -> int:
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
             start_new_session=True, close_fds=True)
     finally:
-        log.close()
+        os.close(log)
     assert proc.stdout is not None
     line = proc.stdout.readline().decode("utf-8", "replace").strip()
     proc.stdout.close()
@@ -910,7 +914,7 @@ def start(idle: float, languages: list[str]) -> int:
         try:
             message, where = json.loads(rest)
         except ValueError:
-            message, where = "the build server did not start", log.name
+            message, where = "the build server did not start", client.log_path(path)
         raise ServerError(str(message), where if isinstance(where, str) else None)
     return int(rest)
 

@@ -633,3 +633,16 @@ def test_a_killed_server_is_replaced_and_a_failing_one_is_not_retried_at_once(se
     assert pid is not None
     setup.pid, setup.started = pid, (proc_stat(pid) or [""] * 20)[19]
     assert wait_for(lambda: setup.status(root), "the server to listen", timeout=60)
+
+
+def test_a_long_server_log_is_moved_aside_when_a_server_starts(tmp_path):
+    sock = str(tmp_path / "abc.sock")
+    log = tmp_path / "abc.log"
+    log.write_bytes(b"x" * (client.LOG_LIMIT + 1))
+    os.close(client.open_log(sock))
+    assert log.read_bytes() == b"" and (tmp_path / "abc.log.1").stat().st_size > client.LOG_LIMIT
+    fd = client.open_log(sock)
+    os.write(fd, b"started\n")
+    os.close(fd)
+    os.close(client.open_log(sock))
+    assert log.read_bytes() == b"started\n"  # a short log is appended to
