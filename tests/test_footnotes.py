@@ -286,6 +286,9 @@ class Page(HTMLParser):
                 if name == tag and all(a.get(k.replace("_", "-")) == v for k, v in attrs.items())]
 
 
+BACK = {"en": "Back to the text", "fr": "Retour au texte", "ar": "العودة إلى النص"}
+"""The back link's label (template wording, ``templates.po``)."""
+
 @pytest.mark.parametrize("lang", LANGS)
 def test_html_calls_link_to_endnotes_and_back(out, lang):
     page = Page((out / f"{SLUG}.{lang}.html").read_text(encoding="utf-8"))
@@ -302,7 +305,8 @@ def test_html_calls_link_to_endnotes_and_back(out, lang):
         assert text.startswith(expected)
     backs = page.find("a", role="doc-backlink")
     assert [a["href"] for a, _, _ in backs] == ["#fnref-1", "#fnref-2"]
-    assert all(a.get("aria-label") for a, _, _ in backs)
+    # A screen reader says where the link goes, in the page's language.
+    assert {a.get("aria-label") for a, _, _ in backs} == {BACK[lang]}
     # Every link within the page lands on an element of the page.
     for a, _, _ in page.find("a"):
         if (a.get("href") or "").startswith("#"):
@@ -485,3 +489,22 @@ def test_identical_inputs_give_identical_bytes(project_root, out):
     build(project_root, "--output-dir", str(again))
     for first in sorted(out.iterdir()):
         assert first.read_bytes() == (again / SLUG / first.name).read_bytes(), first.name
+
+
+def test_check_reports_a_translation_that_drops_a_call_as_the_build_does(tmp_path):
+    root = project_with(tmp_path / "p")
+    po_file = root / "locales" / "fr" / "LC_MESSAGES" / f"{SLUG}.po"
+    text = po_file.read_text(encoding="utf-8")
+    kept = "respecter les frontières de tous les États d’Europe.[^hfa]\""
+    assert kept in text
+    po_file.write_text(text.replace(kept, "respecter les frontières de tous les États "
+                                          "d’Europe.\""), encoding="utf-8")
+    line = text[:text.index('msgid "The Helsinki Final Act')].count("\n") + 1  # the entry's
+    says = "the footnote calls differ from the source: source has [^hfa], translation has none"
+    checked = publisher_cli("check", "--lang", "fr", cwd=root)
+    assert checked.returncode == 1
+    expected = f"locales/fr/LC_MESSAGES/{SLUG}.po:{line}: error: [footnote] {says}"
+    assert expected in checked.stdout + checked.stderr, checked.stdout + checked.stderr
+    built = publisher_cli("build", "--lang", "fr", "--format", "html", cwd=root)
+    assert built.returncode == 0, built.stderr
+    assert f"{SLUG}.po:{line}: warning: " in built.stderr and says in built.stderr

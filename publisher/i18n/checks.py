@@ -21,7 +21,8 @@ from babel.messages.plurals import get_plural
 from babel.numbers import get_decimal_symbol, get_group_symbol
 
 from ..errors import ERROR, WARNING, Diagnostic, PublisherError, display_path
-from ..model import CONTAINERS, Code, Emph, Inline, Link, RichText, Strong, Sub, Sup
+from ..model import (CONTAINERS, Code, Emph, Inline, Link, RichText, Strong, Sub, Sup,
+                     footnote_labels)
 from . import languages
 
 
@@ -130,6 +131,27 @@ def check_markup(src: RichText, dst: RichText, ctx: Context | None) -> Iterator[
         # Ordinal superscripts are language-specific (92<sup>nd</sup>, 92.): a warning.
         yield ("superscript", WARNING, f"superscript/subscript differ from the source: "
                f"{' '.join(a) or 'none'} -> {' '.join(b) or 'none'}")
+
+
+def footnote_problem(src: RichText, dst: RichText) -> str | None:
+    """Why the translation ``dst`` cannot be published with the source's footnotes (None
+    if it can): it must call the same notes, each as often (it may move a call). The
+    build keeps the source text of such a message; ``publisher check`` reports it."""
+    want, got = sorted(footnote_labels(src.content)), sorted(footnote_labels(dst.content))
+    if want == got:
+        return None
+
+    def calls(labels: list[str]) -> str:
+        return " ".join(f"[^{label}]" for label in labels) or "none"
+
+    return (f"the footnote calls differ from the source: source has {calls(want)}, "
+            f"translation has {calls(got)}")
+
+
+def check_footnotes(src: RichText, dst: RichText) -> Iterator[Finding]:
+    problem = footnote_problem(src, dst)
+    if problem is not None:
+        yield ("footnote", ERROR, problem)
 
 
 # ---------------------------------------------------------------- plain-text checks
@@ -367,6 +389,7 @@ def check_message(msg: Message, ctx: Context) -> list[Finding]:
         dst_text = None
     if src_text is not None and dst_text is not None:
         found += check_markup(src_text, dst_text, ctx)
+        found += check_footnotes(src_text, dst_text)
         found += check_numbers(src_text, dst_text, ctx)
     return found
 

@@ -16,8 +16,8 @@ from typing import Callable
 from .po import Catalog
 
 from ..errors import Diagnostic, PublisherError, warning
-from ..model import RichText, Statement, footnote_calls, footnote_labels, map_calls
-from .checks import check_markup, unpublishable
+from ..model import RichText, Statement, footnote_calls, map_calls
+from .checks import check_markup, footnote_problem, unpublishable
 from .segments import Segment, map_segments
 
 InlineParser = Callable[[str, "str | None", "int | None"], RichText]
@@ -59,18 +59,13 @@ def _short(text: str, width: int = 60) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _calls(labels: list[str]) -> str:
-    return " ".join(f"[^{label}]" for label in labels) or "none"
-
-
 def _same_calls(source: RichText, translation: RichText) -> RichText:
     """``translation`` with its footnote calls resolved as the source's are, or an error
     when it does not call the same notes (each as often) as the source."""
+    problem = footnote_problem(source, translation)
+    if problem is not None:
+        raise PublisherError(problem)
     calls = {c.label: c for c in footnote_calls(source.content)}
-    want, got = sorted(footnote_labels(source.content)), sorted(footnote_labels(translation.content))
-    if want != got:
-        raise PublisherError(f"the footnote calls differ from the source: source has "
-                             f"{_calls(want)}, translation has {_calls(got)}")
     return map_calls(translation, lambda call: calls.get(call.label, call))
 
 
