@@ -133,6 +133,7 @@ class Translator:
 
         meta = statement.meta
         percent = 100.0
+        used: list[str] = []
         if lang == meta.original:
             text = statement
         else:
@@ -140,6 +141,7 @@ class Translator:
             text, cov = translate_statement(statement, catalog, lang, parse_inline, po)
             warnings.extend(cov.warnings)
             percent = cov.percent
+            used += [str(po)] if catalog is not None else []
         text = self._safe_links(text, lang, warnings)
         if lang == TEMPLATES_SOURCE:
             strings: dict[str, str] = {}
@@ -147,6 +149,7 @@ class Translator:
             tcat, tpo = self.catalog(lang, TEMPLATES_DOMAIN)
             strings, tw = template_strings(tcat, self.template_messages, lang, tpo)
             warnings.extend(tw)
+            used += [str(tpo)] if tcat is not None else []
 
         def _(message: str) -> str:
             return strings.get(message) or message
@@ -154,6 +157,10 @@ class Translator:
         mission = self.missions.of(statement)
         lines, mw = self.mission_strings(mission, lang)
         warnings.extend(mw)
+        if lines:
+            from .i18n import mission_domain
+
+            used.append(str(self.project.po(lang, mission_domain(mission.id))))
         from dataclasses import replace
         mission = replace(mission,
                           name_lines=tuple(lines.get(x) or x for x in mission.name_lines),
@@ -184,6 +191,7 @@ class Translator:
             strings=tuple(sorted(strings.items())),
             alternates=alternates,
             timestamp=edition_timestamp(statement), generator=f"publisher {__version__}",
+            catalogues=tuple(used),
         )
         return edition, percent
 

@@ -442,6 +442,9 @@ class Edition:
     """The only date written into output metadata (``SOURCE_DATE_EPOCH`` or the delivery date)."""
     generator: str
     """Name and version of the tool, for document metadata."""
+    catalogues: tuple[str, ...] = ()
+    """The catalogues whose translations it prints (statement, mission, template wording),
+    for a message that must name the line a word came from."""
 
     @property
     def title(self) -> str:

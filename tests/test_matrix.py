@@ -138,6 +138,7 @@ def test_a_problem_in_one_edition_fails_only_its_outputs(built_proj):
     text = fr.read_text(encoding="utf-8")
     fr.write_text(text.replace('msgstr "', 'msgstr "unterminated\n', 1), encoding="utf-8")
     broken_line = text[:text.index('msgstr "')].count("\n") + 1
+    snow_line = uk.read_text(encoding="utf-8").split("\n").index('msgstr "Шановні Голови ☃,"') + 1
 
     proc = publisher_cli("build", "--json", cwd=proj.root)
     assert proc.returncode == 1
@@ -146,9 +147,9 @@ def test_a_problem_in_one_edition_fails_only_its_outputs(built_proj):
     assert errors == [
         f"locales/fr/LC_MESSAGES/fsc-pc-92-dprk.po:{broken_line}: error: [catalogue] cannot "
         "parse catalogue: unterminated string",
-        # the paragraph whose translation has it ("Chairs,"; the edition keeps no .po line)
-        "seeds/fsc-pc-92-dprk.md:11: error: [glyphs] uk: no glyph in the PDF fonts "
-        "(Noto Serif, Amiri) for '☃' (U+2603 SNOWMAN)"], proc.stderr
+        # the line of the translation that brought it
+        f"locales/uk/LC_MESSAGES/fsc-pc-92-dprk.po:{snow_line}: error: [glyphs] uk: no glyph in "
+        "the PDF fonts (Noto Serif, Amiri) for '☃' (U+2603 SNOWMAN)"], proc.stderr
     summary = json.loads(proc.stdout)
     failed = {(f["language"], f["format"]): f["error"] for f in summary["failures"]}
     assert sorted(failed) == [("fr", "docx"), ("fr", "html"), ("fr", "pdf"), ("uk", "pdf")]

@@ -10,7 +10,6 @@ machine and keep it in the user's cache folder, keyed by the source file's check
 from __future__ import annotations
 
 import hashlib
-import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -42,7 +41,6 @@ dotless skeleton plus dots cannot be mapped back to their characters."""
 
 WEIGHTS = (400, 700)
 
-log = logging.getLogger("publisher")
 
 
 @dataclass(frozen=True)
@@ -271,10 +269,28 @@ def _edition_texts(edition: Edition) -> Iterator[tuple[str, int | None]]:
             yield line, None
 
 
+def _first_place(ch: str, edition: Edition, line: int | None) -> tuple[str, int | None]:
+    """Where a translator or writer would go to change ``ch``: the statement line it is
+    printed from when the statement has it, else the first line of the edition's
+    catalogues (statement, mission, template wording) that has it."""
+    for path in (edition.statement.path, *edition.catalogues):
+        try:
+            text = Path(path).read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        at = text.find(ch)
+        if at >= 0:
+            if path == edition.statement.path:
+                return path, line if line is not None else text.count("\n", 0, at) + 1
+            return path, text.count("\n", 0, at) + 1
+    return edition.statement.path, line
+
+
 def check_glyphs(edition: Edition) -> None:
     """The PDF writer's preflight: every character an edition prints must have a glyph
-    in the PDF fonts, or the edition's PDF is an error (naming the first line) before
-    anything is rendered."""
+    in the PDF fonts, or the edition's PDF is an error before anything is rendered. It
+    names every such character, and the line of the first one: in the statement, or in
+    the catalogue whose translation brought it."""
     import unicodedata
 
     first_line: dict[str, int | None] = {}
@@ -284,6 +300,8 @@ def check_glyphs(edition: Edition) -> None:
     if first_line:
         chars = ", ".join(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})"
                           for ch in sorted(first_line))
-        line = min((ln for ln in first_line.values() if ln), default=None)
+        order = (edition.statement.path, *edition.catalogues)
+        places = [_first_place(ch, edition, ln) for ch, ln in first_line.items()]
+        path, line = min(places, key=lambda place: (order.index(place[0]), place[1] or 0))
         raise PublisherError(f"{edition.lang}: no glyph in the PDF fonts ({', '.join(FAMILIES)}) "
-                             f"for {chars}", edition.statement.path, line, code="glyphs")
+                             f"for {chars}", path, line, code="glyphs")
