@@ -17,7 +17,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
-import logging
 import os
 import time
 from dataclasses import dataclass, field
@@ -32,12 +31,11 @@ from .fsutil import atomic_write
 from .matrix import BuildCache, OutputRecord, StatementSummary, Unit
 from .project import Missions, Project, check_unique, read_statement, wanted_languages
 from .writers import FORMATS, PDF_VARIANTS, SUBSET_VERSION
+from .log import log
 
 if TYPE_CHECKING:
     from .editions import TemplateMessages
     from .model import Edition, Statement
-
-log = logging.getLogger("publisher")
 
 
 @dataclass

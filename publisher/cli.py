@@ -8,7 +8,6 @@ Exit codes: 0 success, 1 errors found (bad input, failed output, warnings under
 
 from __future__ import annotations
 
-import logging
 import os
 import re
 import sys
@@ -18,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Callable
 import click
 
 from . import __version__
+from . import log
 from .errors import PublisherError, display_path
 from .writers import FORMATS, PDF_VARIANTS
 
@@ -27,29 +27,6 @@ if TYPE_CHECKING:
 
 
 EPILOG = "Exit codes: 0 success, 1 errors found, 2 usage error."
-
-
-class _StderrHandler(logging.Handler):
-    """Prints log records as plain lines; warnings/errors already carry FILE:LINE."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.count = 0
-
-    def emit(self, record: logging.LogRecord) -> None:
-        if record.levelno >= logging.WARNING:
-            self.count += 1
-        msg = record.getMessage()
-        if record.levelno >= logging.ERROR and ": error: " not in msg:
-            msg = f"error: {msg}"
-        click.echo(msg, err=True)
-
-
-def _setup_logging(verbosity: int) -> None:
-    logger = logging.getLogger("publisher")
-    logger.handlers[:] = [_StderrHandler()]
-    logger.propagate = False
-    logger.setLevel(logging.INFO if verbosity > 0 else logging.WARNING)
 
 
 def _split(values: tuple[str, ...]) -> list[str]:
@@ -114,7 +91,7 @@ def main(ctx: click.Context, root: str, verbose: int) -> None:
       publisher build            # every statement x language x format -> build/
     """
     ctx.obj = {"root": root}
-    _setup_logging(verbose)
+    log.configure(verbose)
 
 
 _SHARD = re.compile(r"^([1-9]\d*)/([1-9]\d*)$")
@@ -167,7 +144,7 @@ def build(ctx: click.Context, statements: tuple[str, ...], langs: tuple[str, ...
         if not m or int(m.group(1)) > int(m.group(2)):
             raise click.BadParameter(f"'{shard}' is not I/N with 1 <= I <= N",
                                      param_hint="--shard")
-    progress = _Progress(quiet=as_json or logging.getLogger("publisher").level <= logging.INFO)
+    progress = _Progress(quiet=as_json or log.verbose())
     options = BuildOptions(paths=list(statements), languages=_split(langs), formats=fmts,
                            strict=strict, out_dir=Path(output_dir) if output_dir else None,
                            pdf_variant=pdf_variant, jobs=jobs or 0, shard=shard,
@@ -695,7 +672,7 @@ def command() -> int:
     elif not isinstance(code, int):
         print(code, file=sys.stderr)
         code = 1
-    logging.shutdown()
+    log.shutdown()
     atexit._run_exitfuncs()
     for stream in (sys.stdout, sys.stderr):
         try:

@@ -27,7 +27,6 @@ from __future__ import annotations
 import errno
 import hashlib
 import json
-import logging
 import os
 import re
 import secrets
@@ -43,8 +42,8 @@ from .fsutil import atomic_write
 from .matrix import MANIFEST, BuildCache, OutputRecord, StatementSummary
 from .project import SLUG, Missions, Project
 from .writers import FORMATS
+from .log import log
 
-log = logging.getLogger("publisher")
 
 MAX_MANIFEST = 64 << 20
 """Bytes: a manifest larger than this is refused unread."""

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import logging
 import os
 import re
 import stat
@@ -26,8 +25,8 @@ from typing import Callable, TypeVar
 
 from .errors import TemplateError
 from .fsutil import atomic_write
+from .log import log
 
-log = logging.getLogger("publisher")
 
 T = TypeVar("T")
 
@@ -82,7 +81,6 @@ def trusted_file(path: Path) -> bool:
     except OSError:
         return False
     return stat.S_ISREG(st.st_mode) and _private(st)
-
 
 
 def cached_bytes(path: Path, make: Callable[[], bytes],
@@ -171,7 +169,6 @@ def cache_dir() -> Path:
         return _private_temporary_folder()
     except OSError:
         raise TemplateError("no writable folder for the font cache (set PUBLISHER_CACHE_DIR)") from None
-
 
 
 UNUSED_DAYS = 30

@@ -21,7 +21,6 @@ from __future__ import annotations
 import dataclasses
 import errno
 import json
-import logging
 import os
 import queue
 import secrets
@@ -39,11 +38,11 @@ from .errors import PublisherError, display_path
 from .matrix import Result, file_digest, load_engines
 from .project import Project
 from .writers import FORMATS
+from .log import log
 
 if TYPE_CHECKING:
     from http.server import ThreadingHTTPServer
 
-log = logging.getLogger("publisher")
 
 HOST = "127.0.0.1"
 """The only address the preview listens on."""

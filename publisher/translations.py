@@ -10,13 +10,13 @@ Nothing here renders an output.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable
 
 from .editions import Translator
 from .errors import CatalogError, PublisherError, display_path, warning
+from .log import log
 from .project import (
     Missions, Project, mission_messages, read_statement, read_statements, wanted_languages,
     wording_languages,
@@ -24,8 +24,6 @@ from .project import (
 
 if TYPE_CHECKING:
     from .i18n.checks import Problem
-
-log = logging.getLogger("publisher")
 
 
 @dataclass
@@ -146,7 +144,6 @@ def update(project: Project, languages: Iterable[str] = ()) -> list[CatalogChang
         changes.append(CatalogChange(po, ("updated" if existed else "created") if written
                                      else "unchanged"))
     return changes
-
 
 
 # ---------------------------------------------------------------- stats, check

@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parent.parent / "publisher"
 
 LAYERS = ["cli", "pipeline", "serve", "server", "review", "collect", "importer", "build", "translations",
           "matrix", "editions", "project", "writers", "links", "readers", "i18n", "model", "symbols",
-          "machine", "fsutil", "errors", "client"]
+          "machine", "log", "fsutil", "errors", "client"]
 """Top to bottom, as in ARCHITECTURE.md."""
 
 
