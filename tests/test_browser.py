@@ -197,9 +197,18 @@ def used_fonts(browser: DevTools, page: Path) -> dict[str, set[tuple[str, bool]]
     return found
 
 
+OWN_FACE = {"English": "Noto Serif", "français": "Noto Serif", "Deutsch": "Noto Serif",
+            "italiano": "Noto Serif", "русский": "Noto Serif", "español": "Noto Serif",
+            "українська": "Noto Serif", "العربية": "Amiri", "PDF": "Noto Serif",
+            "DOCX": "Noto Serif"}
+"""Language and format names of the page tools, each drawn in the face of its own script
+on every page (Latin and Cyrillic ones in Noto Serif on an Arabic page too)."""
+
+
 def test_every_text_is_drawn_in_the_embedded_pdf_fonts(built, tmp_path):
     """No text of any page falls back to a font of the machine: Chromium draws it all in
-    the web fonts the page embeds (the PDF's Noto Serif and Amiri), Arabic included."""
+    the web fonts the page embeds (the PDF's Noto Serif and Amiri), Arabic included; and
+    the language list draws each name in its own script's face."""
     browser = DevTools(tmp_path / "profile")
     try:
         problems = []
@@ -210,6 +219,10 @@ def test_every_text_is_drawn_in_the_embedded_pdf_fonts(built, tmp_path):
                 wrong = {f for f in used if not f[1] or f[0] not in ("Noto Serif", "Amiri")}
                 if wrong or not used:
                     problems.append(f"{page.name}: {text!r} drawn in {sorted(used)}")
+            for name, face in OWN_FACE.items():
+                if fonts.get(name) != {(face, True)}:
+                    problems.append(f"{page.name}: {name!r} drawn in {fonts.get(name)}, "
+                                    f"not {face}")
             families = {family for used in fonts.values() for family, _ in used}
             assert "Noto Serif" in families and "Amiri" in families, (page.name, families)
     finally:

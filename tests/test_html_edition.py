@@ -54,7 +54,7 @@ def test_hreflang_alternates_include_the_page_and_x_default(built, lang):
 @pytest.mark.parametrize("lang", LANGS)
 def test_each_page_links_its_own_pdf_and_docx(built, lang):
     nav = page(built, lang).split('<nav class="downloads"', 1)[1].split("</nav>", 1)[0]
-    hrefs = re.findall(r'<a href="([^"]+)" type="([^"]+)" hreflang="([^"]+)">', nav)
+    hrefs = re.findall(r'<a href="([^"]+)" type="([^"]+)" hreflang="([^"]+)" dir="ltr">', nav)
     assert [(h, lang_) for h, _, lang_ in hrefs] == [
         (f"fsc-pc-92-dprk.{lang}.pdf", lang), (f"fsc-pc-92-dprk.{lang}.docx", lang)]
     assert hrefs[0][1] == "application/pdf"

@@ -37,7 +37,12 @@ from ..machine import from_int_ranges, int_ranges, remembered
 from .fonts import SUBSET_VERSION, cache_dir, cached_bytes, file_sha256, static_faces
 
 STACKS = {"ltr": ("Noto Serif", "Amiri"), "rtl": ("Amiri", "Noto Serif")}
-"""The stylesheet's font stacks (``html`` and ``html[dir="rtl"]`` in statement.css)."""
+"""The stylesheet's font stacks (``html`` and ``html[dir="rtl"]`` in statement.css), by
+direction: the page's, and in the language list (``.languages``) each name's own."""
+OWN_DIRECTION = {"languages", "downloads"}
+"""The classes of the elements inside which an element's ``dir`` chooses its font stack
+(``.languages [dir]`` and ``.downloads [dir]`` in statement.css): language and format
+names, each in the face of its own script."""
 
 STYLE_CHARACTERS = " \u00a0\u2002-\u2010\u00ad\u2022\u2013.0123456789"
 """Characters the stylesheet prints or the browser adds: spaces, the hyphens of
@@ -61,23 +66,28 @@ def _matches(rule: tuple[set[str], set[str], set[str]], tag: str,
 
 
 class _TextStyles(HTMLParser):
-    """The characters of a page's body by the face they are drawn in: (style, weight)."""
+    """The characters of a page's body by the face they are drawn in: (direction of the
+    font stack, style, weight)."""
 
     def __init__(self) -> None:
         super().__init__(convert_charrefs=True)
-        self.stack: list[tuple[str, bool, bool, bool]] = []  # (tag, skipped, bold, italic)
-        self.chars: dict[tuple[str, int], set[str]] = {("normal", 400): set()}
-        self.direction = "ltr"
+        # (tag, skipped, bold, italic, stack direction, inside the language list)
+        self.stack: list[tuple[str, bool, bool, bool, str, bool]] = []
+        self.chars: dict[tuple[str, str, int], set[str]] = {}
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         values = dict(attrs)
-        if tag == "html" and values.get("dir") == "rtl":
-            self.direction = "rtl"
         if tag in _VOID:
             return
-        _, skipped, bold, italic = self.stack[-1] if self.stack else ("", False, False, False)
+        _, skipped, bold, italic, direction, listed = (
+            self.stack[-1] if self.stack else ("", False, False, False, "ltr", False))
+        if tag == "html":
+            direction = "rtl" if values.get("dir") == "rtl" else "ltr"
+        elif listed and values.get("dir") in STACKS:
+            direction = values["dir"] or direction
+        listed = listed or bool(OWN_DIRECTION & set((values.get("class") or "").split()))
         self.stack.append((tag, skipped or tag in _SKIPPED, bold or _matches(BOLD, tag, values),
-                           italic or _matches(ITALIC, tag, values)))
+                           italic or _matches(ITALIC, tag, values), direction, listed))
 
     def handle_endtag(self, tag: str) -> None:
         for i in range(len(self.stack) - 1, -1, -1):  # tolerate an unclosed inner element
@@ -88,11 +98,12 @@ class _TextStyles(HTMLParser):
     def handle_data(self, data: str) -> None:
         if not self.stack or self.stack[-1][1]:
             return
-        _, _, bold, italic = self.stack[-1]
+        _, _, bold, italic, direction, _ = self.stack[-1]
         chars = set(data) | set(data.upper()) | set(data.lower())
-        self.chars[("normal", 400)] |= chars  # whatever the stylesheet says, regular has all
+        # whatever the stylesheet says, regular has all
+        self.chars.setdefault((direction, "normal", 400), set()).update(chars)
         if bold or italic:
-            face = ("italic" if italic else "normal", 700 if bold else 400)
+            face = (direction, "italic" if italic else "normal", 700 if bold else 400)
             self.chars.setdefault(face, set()).update(chars)
 
 
@@ -130,9 +141,9 @@ def page_faces(page: str) -> dict[tuple[str, str, int], str]:
     parser.close()
     faces = _faces()
     wanted: dict[tuple[str, str, int], set[str]] = {}
-    for (style, weight), chars in parser.chars.items():
+    for (direction, style, weight), chars in sorted(parser.chars.items()):
         for ch in _printable(chars | set(STYLE_CHARACTERS)):
-            for family in STACKS[parser.direction]:
+            for family in STACKS[direction]:
                 path = faces.get((family, style, weight))
                 if path is not None and ord(ch) in _cmap(path):
                     wanted.setdefault((family, style, weight), set()).add(ch)
