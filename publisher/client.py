@@ -1,6 +1,6 @@
 """The ``publisher`` command's first step (:mod:`publisher.__main__`): hand the command to
-a running build server (``publisher server start``, see :mod:`publisher.server`), or
-let it run in this process.
+a running build server (started by an earlier command or by ``publisher server start``,
+see :mod:`publisher.server`), or let it run in this process.
 
 A server is an idle process of this installation with the command line and the writers
 already imported. For each command it forks a process that takes this one's place: the
