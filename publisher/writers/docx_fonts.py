@@ -24,7 +24,7 @@ import io
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator
+from typing import Iterable, Iterator, NamedTuple
 
 from lxml import etree
 
@@ -247,6 +247,7 @@ def used_text(parts: dict[str, bytes], styles: etree._Element | None = None,
     ``styles``: the styles part as parsed already, if it is (see :meth:`_Resolver.of`)."""
     resolver = _Resolver.of(parts, styles)
     used: dict[Face, set[str]] = {}
+    resolved: dict[tuple[bytes, str | None], _RunFaces] = {}
     markers = _numbering_text(parts)
     for name in _story_parts(parts):
         root = etree.fromstring(parts[name])
@@ -263,31 +264,53 @@ def used_text(parts: dict[str, bytes], styles: etree._Element | None = None,
                 runs.append((mark, markers))
             for rpr, text in runs:
                 if text:
-                    _add_run(resolver, rpr, pstyle, text, used)
+                    key = (b"" if rpr is None else etree.tostring(rpr), pstyle)
+                    faces = resolved.get(key)
+                    if faces is None:
+                        faces = resolved[key] = _run_faces(resolver, rpr, pstyle)
+                    _add_run(faces, text, used)
     return used
 
 
-def _add_run(resolver: _Resolver, rpr: etree._Element | None, pstyle: str | None, text: str,
-             used: dict[Face, set[str]]) -> None:
+class _RunFaces(NamedTuple):
+    """How a run with some properties in some paragraph style is set (the same for every
+    run alike, so it is worked out once per document)."""
+
+    rtl: bool
+    caps: frozenset[bool]
+    complex: tuple[str | None, frozenset[bool], frozenset[bool]]
+    """Family, bold and italic of its complex-script characters."""
+    text: tuple[str | None, frozenset[bool], frozenset[bool]]
+    """Family, bold and italic of the others."""
+
+
+def _run_faces(resolver: _Resolver, rpr: etree._Element | None,
+               pstyle: str | None) -> _RunFaces:
     own, para = resolver.levels(rpr, pstyle)
     levels = own + para
-    rtl = any(resolver.toggle(name, own, para) == {True} for name in ("rtl", "cs"))
-    caps = resolver.toggle("caps", own, para) | resolver.toggle("smallCaps", own, para)
-    if True in caps:
-        text += text.upper() if caps == {True} else text + text.upper()
+
+    def toggle(name: str) -> frozenset[bool]:
+        return frozenset(resolver.toggle(name, own, para))
+
+    return _RunFaces(
+        rtl=any(toggle(name) == {True} for name in ("rtl", "cs")),
+        caps=toggle("caps") | toggle("smallCaps"),
+        complex=(resolver.font("cs", levels), toggle("bCs"), toggle("iCs")),
+        text=(resolver.font("hAnsi", levels) or resolver.font("ascii", levels),
+              toggle("b"), toggle("i")))
+
+
+def _add_run(faces: _RunFaces, text: str, used: dict[Face, set[str]]) -> None:
+    if True in faces.caps:
+        text += text.upper() if faces.caps == {True} else text + text.upper()
     # A right-to-left run is set in the complex-script face by Word; LibreOffice picks the
     # face by each character's script, so its Latin letters need the text face too.
     distinct = set(text)
     for cs_run in (True, False):
-        chars = {ch for ch in distinct if complex_script(ch) == cs_run or (cs_run and rtl)}
+        chars = {ch for ch in distinct if complex_script(ch) == cs_run or (cs_run and faces.rtl)}
         if not chars:
             continue
-        if cs_run:
-            family = resolver.font("cs", levels)
-            bold, italic = resolver.toggle("bCs", own, para), resolver.toggle("iCs", own, para)
-        else:
-            family = resolver.font("hAnsi", levels) or resolver.font("ascii", levels)
-            bold, italic = resolver.toggle("b", own, para), resolver.toggle("i", own, para)
+        family, bold, italic = faces.complex if cs_run else faces.text
         if family is None:
             continue
         for b in bold:
