@@ -269,7 +269,8 @@ def private(path: str) -> bool:
 CI_VARIABLES = ("CI", "BUILD_NUMBER", "JENKINS_URL", "TF_BUILD", "TEAMCITY_VERSION",
                 "CODEBUILD_BUILD_ID", "BITBUCKET_BUILD_NUMBER")
 """Set by CI services (``CI`` by GitHub, GitLab, CircleCI, Travis, Buildkite and others):
-where any is set, no command starts a server of its own."""
+where any is set (to anything but ``0``, ``false`` or ``no``), no command starts a server
+of its own."""
 AUTO_COMMANDS = frozenset(("build", "check", "collect", "export", "extract", "import",
                            "proof", "review", "stats", "update"))
 """Commands after which a server is started (``auto``): not ``serve``, which keeps its
@@ -292,7 +293,9 @@ def mode() -> str:
     value = os.environ.get("PUBLISHER_SERVER", "")
     if value in ("auto", "manual", "off"):
         return value
-    return "manual" if any(os.environ.get(name) for name in CI_VARIABLES) else "auto"
+    ci = any(os.environ.get(name, "").lower() not in ("", "0", "false", "no")
+             for name in CI_VARIABLES)
+    return "manual" if ci else "auto"
 
 
 def ask(argv: list[str]) -> int | None:

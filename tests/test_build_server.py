@@ -575,6 +575,7 @@ def test_which_commands_start_a_server(argv, wanted, tmp_path, monkeypatch):
     ({}, "auto"), ({"CI": "true"}, "manual"), ({"JENKINS_URL": "http://ci"}, "manual"),
     ({"CI": "true", "PUBLISHER_SERVER": "auto"}, "auto"), ({"PUBLISHER_SERVER": "off"}, "off"),
     ({"PUBLISHER_SERVER": "manual"}, "manual"), ({"PUBLISHER_SERVER": "bogus"}, "auto"),
+    ({"CI": "false"}, "auto"), ({"CI": "0"}, "auto"), ({"CI": ""}, "auto"),
 ])
 def test_publisher_server_and_ci_variables_decide_the_mode(env, wanted, monkeypatch):
     for name in (*client.CI_VARIABLES, "PUBLISHER_SERVER"):
