@@ -126,9 +126,15 @@ def send(sock: object, data: bytes, fds: list[int]) -> None:
         sock.sendall(data[sent:])  # type: ignore[attr-defined]
 
 
+def beside(path: str, suffix: str) -> str:
+    """The file of the server of the socket ``path`` named with ``suffix`` (its lock, log
+    and start stamp sit next to the socket)."""
+    return path[:-len(".sock")] + suffix
+
+
 def starting(path: str) -> str:
     """The stamp a command leaves when it starts a server for the socket ``path``."""
-    return path[:-len(".sock")] + ".starting"
+    return beside(path, ".starting")
 
 
 LOG_LIMIT = 1 << 18
@@ -137,7 +143,7 @@ LOG_LIMIT = 1 << 18
 
 def log_path(path: str) -> str:
     """The log of the server of the socket ``path``."""
-    return path[:-len(".sock")] + ".log"
+    return beside(path, ".log")
 
 
 def open_log(path: str) -> int:
@@ -151,6 +157,37 @@ def open_log(path: str) -> int:
         pass
     return os.open(name, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC,
                    0o600)
+
+
+def spawn(args: list[str], log: int, cwd: str | None = None, stdout: int | None = None,
+          ) -> object:
+    """``python -m publisher ARGS`` (a server) with this interpreter and its flags, in a
+    session of its own, with none of this process's descriptors: standard input from
+    nowhere, standard error to ``log`` (a descriptor, see :func:`open_log`), standard
+    output to ``stdout`` (nowhere by default). Its ``subprocess.Popen``."""
+    import subprocess
+
+    return subprocess.Popen(
+        [sys.executable, "-P", *subprocess._args_from_interpreter_flags(),  # type: ignore[attr-defined]
+         "-m", "publisher", *args],
+        env={**os.environ, "PUBLISHER_SERVER": "off"}, cwd=cwd, stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL if stdout is None else stdout, stderr=log,
+        start_new_session=True, close_fds=True)
+
+
+def make_folder(path: str) -> str | None:
+    """Make this user's socket folder ``path`` if it is missing; why it cannot hold a
+    server's socket (None if it can: a folder of this user's nobody else can open)."""
+    try:
+        os.mkdir(path, 0o700)
+    except FileExistsError:
+        pass
+    except OSError as exc:
+        return f"cannot make the server's folder: {exc.strerror}"
+    if not private(path):
+        return (f"not a private folder of this user (mode 0700, owned by uid {os.getuid()}); "
+                "remove it or set XDG_RUNTIME_DIR")
+    return None
 
 
 def _connect(path: str) -> object | None:
@@ -347,14 +384,7 @@ def start_for_next(argv: list[str]) -> int | None:
     root = _project_folder(argv)
     if root is None or not os.path.isdir(root):
         return None
-    base = folder()
-    try:
-        os.mkdir(base, 0o700)
-    except FileExistsError:
-        pass
-    except OSError:
-        return None
-    if not private(base):
+    if make_folder(folder()) is not None:
         return None
     path = socket_path()
     stamp = starting(path)
@@ -372,27 +402,21 @@ def start_for_next(argv: list[str]) -> int | None:
         return None
     if _answers(path):
         return None  # one came up while this command ran
-    import subprocess
-
     try:
         log = open_log(path)
     except OSError:
         return None
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-P", *subprocess._args_from_interpreter_flags(),  # type: ignore[attr-defined]
-             "-m", "publisher", "-C", root, "server", "run", "--idle", str(AUTO_IDLE)],
-            env={**os.environ, "PUBLISHER_SERVER": "off"}, cwd=root,
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=log,
-            start_new_session=True, close_fds=True)
+        pid: int = spawn(["-C", root, "server", "run", "--idle", str(AUTO_IDLE)], log,
+                         cwd=root).pid  # type: ignore[attr-defined]
     except OSError:
         return None
     finally:
         os.close(log)
     try:
-        print(f"publisher: started a build server for the next commands (pid {proc.pid}; "
+        print(f"publisher: started a build server for the next commands (pid {pid}; "
               f"it stops after {AUTO_IDLE // 60} min without one, or on `publisher server "
               f"stop`; PUBLISHER_SERVER=manual never starts one)", file=sys.stderr, flush=True)
     except (OSError, ValueError):
         pass
-    return proc.pid
+    return pid

@@ -54,7 +54,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, cast
 
 from . import client
 from .errors import PublisherError
@@ -80,15 +80,9 @@ class ServerError(PublisherError):
 def check_folder(path: str) -> None:
     """The socket folder must be a real folder of this user's that nobody else can open
     (another user could otherwise put a socket of theirs in its place); made if missing."""
-    try:
-        os.mkdir(path, 0o700)
-    except FileExistsError:
-        pass
-    except OSError as exc:
-        raise ServerError(f"cannot make the server's folder: {exc.strerror}", path) from None
-    if not client.private(path):
-        raise ServerError(f"not a private folder of this user (mode 0700, owned by uid "
-                          f"{os.getuid()}); remove it or set XDG_RUNTIME_DIR", path)
+    reason = client.make_folder(path)
+    if reason is not None:
+        raise ServerError(reason, path)
 
 
 def _install_folders() -> list[str]:
@@ -852,7 +846,7 @@ def _lock(path: str) -> int:
     found none), the second stops here instead of taking the first one's socket."""
     import fcntl
 
-    fd = os.open(path[:-len(".sock")] + ".lock",
+    fd = os.open(client.beside(path, ".lock"),
                  os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC, 0o600)
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -896,13 +890,9 @@ def start(idle: float, languages: list[str]) -> int:
         raise ServerError(f"cannot open the server's log: {exc.strerror}",
                           client.log_path(path)) from None
     try:
-        proc = subprocess.Popen(
-            [sys.executable, "-P", *subprocess._args_from_interpreter_flags(),  # type: ignore[attr-defined]
-             "-m", "publisher", "server", "run", "--idle", str(idle),
-             "--languages", ",".join(languages)],
-            env={**os.environ, "PUBLISHER_SERVER": "off"},
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=log,
-            start_new_session=True, close_fds=True)
+        proc = cast(subprocess.Popen, client.spawn(
+            ["server", "run", "--idle", str(idle), "--languages", ",".join(languages)],
+            log, stdout=subprocess.PIPE))
     finally:
         os.close(log)
     assert proc.stdout is not None
