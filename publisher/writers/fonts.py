@@ -269,21 +269,29 @@ def _edition_texts(edition: Edition) -> Iterator[tuple[str, int | None]]:
             yield line, None
 
 
-def _first_place(ch: str, edition: Edition, line: int | None) -> tuple[str, int | None]:
+def _first_place(ch: str, edition: Edition, line: int | None,
+                 texts: list[tuple[str, str]]) -> tuple[str, int | None]:
     """Where a translator or writer would go to change ``ch``: the statement line it is
     printed from when the statement has it, else the first line of the edition's
-    catalogues (statement, mission, template wording) that has it."""
-    for path in (edition.statement.path, *edition.catalogues):
-        try:
-            text = Path(path).read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
+    catalogues (statement, mission, template wording) that has it. ``texts``: (path,
+    text) of the statement and those catalogues, in that order."""
+    for path, text in texts:
         at = text.find(ch)
         if at >= 0:
-            if path == edition.statement.path:
-                return path, line if line is not None else text.count("\n", 0, at) + 1
+            if path == edition.statement.path and line is not None:
+                return path, line
             return path, text.count("\n", 0, at) + 1
     return edition.statement.path, line
+
+
+def _read_texts(paths: tuple[str, ...]) -> list[tuple[str, str]]:
+    texts = []
+    for path in paths:
+        try:
+            texts.append((path, Path(path).read_text(encoding="utf-8", errors="replace")))
+        except OSError:
+            continue
+    return texts
 
 
 def check_glyphs(edition: Edition) -> None:
@@ -301,7 +309,8 @@ def check_glyphs(edition: Edition) -> None:
         chars = ", ".join(f"'{ch}' (U+{ord(ch):04X} {unicodedata.name(ch, 'unnamed')})"
                           for ch in sorted(first_line))
         order = (edition.statement.path, *edition.catalogues)
-        places = [_first_place(ch, edition, ln) for ch, ln in first_line.items()]
+        texts = _read_texts(order)  # once, whatever the number of characters
+        places = [_first_place(ch, edition, ln, texts) for ch, ln in first_line.items()]
         path, line = min(places, key=lambda place: (order.index(place[0]), place[1] or 0))
         raise PublisherError(f"{edition.lang}: no glyph in the PDF fonts ({', '.join(FAMILIES)}) "
                              f"for {chars}", path, line, code="glyphs")
